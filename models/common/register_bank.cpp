@@ -39,6 +39,9 @@ RegisterBank::Register* RegisterBank::find(uint64_t offset, unsigned len) {
   if (it == by_offset_.begin()) return nullptr;
   --it;
   Register& r = regs_[it->second];
+  // Compare distances from the register start, never offset + len: the sum
+  // wraps for accesses near 2^64 and would then hit the last register.
+  const uint64_t into = offset - r.spec.offset;
   if (offset + len > r.spec.offset + r.spec.width) return nullptr;
   return &r;
 }

@@ -1,0 +1,215 @@
+#include "platform_config.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <hpvp/hw/clint.h>
+#include <hpvp/hw/plic.h>
+#include <hpvp/hw/test_finisher.h>
+#include <hpvp/hw/uart16550.h>
+
+namespace hpvp {
+
+namespace {
+
+using rv32::CostClass;
+
+Rv32Core::CostTable parse_cycles(YamlMap& m, Rv32Core::Config& core) {
+  Rv32Core::CostTable t = core.cycles;
+  auto set = [&](const char* key, CostClass cls) {
+    t[static_cast<size_t>(cls)] = static_cast<uint32_t>(m.integer(key, t[static_cast<size_t>(cls)]));
+  };
+  set("alu", CostClass::kAlu);
+  set("mul", CostClass::kMul);
+  set("div", CostClass::kDiv);
+  set("load", CostClass::kLoad);
+  set("store", CostClass::kStore);
+  set("branch", CostClass::kBranch);
+  set("jump", CostClass::kJump);
+  set("csr", CostClass::kCsr);
+  set("system", CostClass::kSystem);
+  core.branch_taken_cycles = static_cast<uint32_t>(m.integer("branch_taken", core.branch_taken_cycles));
+  core.trap_cycles = static_cast<uint32_t>(m.integer("trap", core.trap_cycles));
+  m.finish();
+  return t;
+}
+
+CpuConfig parse_cpu(YamlMap& m, unsigned hart) {
+  CpuConfig c;
+  c.name = m.string("name");
+  m.choice("isa", {"rv32imc"});
+  c.core.hart_id = hart;
+  c.core.frequency_hz = m.frequency("frequency");
+  c.core.reset_pc = static_cast<uint32_t>(m.integer("reset_pc", c.core.reset_pc));
+  c.core.dmi = m.boolean("dmi", c.core.dmi);
+  c.core.nested_trap_limit =
+      static_cast<uint32_t>(m.integer("nested_trap_limit", c.core.nested_trap_limit));
+  if (auto cycles = m.optional_map("cycles")) c.core.cycles = parse_cycles(*cycles, c.core);
+  m.finish();
+  return c;
+}
+
+SharedBus::Config parse_bus(YamlMap& m) {
+  SharedBus::Config b;
+  b.frequency_hz = m.frequency("frequency");
+  b.width_bytes = static_cast<unsigned>(m.integer("width_bytes"));
+  if (b.width_bytes == 0 || b.width_bytes > 1024) m.fail("width_bytes", "expected 1..1024 bytes");
+  b.arbitration_cycles = static_cast<unsigned>(m.integer("arbitration_cycles", b.arbitration_cycles));
+  b.allow_dmi = m.boolean("dmi", b.allow_dmi);
+  m.finish();
+  return b;
+}
+
+MemoryConfig parse_memory(YamlMap& m) {
+  MemoryConfig c;
+  c.name = m.string("name");
+  const std::string type = m.choice("type", {"sram", "dram"});
+  c.base = m.integer("base");
+  const uint64_t size = m.size("size");
+  if (size == 0) m.fail("size", "must be non-zero");
+  if (type == "sram") {
+    c.kind = MemoryConfig::Kind::kSram;
+    c.sram.size = size;
+    c.sram.latency = m.time("latency", c.sram.latency);
+    c.sram.bandwidth_bytes_per_s = m.bandwidth("bandwidth", c.sram.bandwidth_bytes_per_s);
+    c.sram.dmi = m.boolean("dmi", c.sram.dmi);
+  } else {
+    c.kind = MemoryConfig::Kind::kDram;
+    c.dram.size = size;
+    c.dram.banks = static_cast<unsigned>(m.integer("banks", c.dram.banks));
+    if (c.dram.banks == 0) m.fail("banks", "must be at least 1");
+    c.dram.row_bytes = m.size("row_size", c.dram.row_bytes);
+    if (c.dram.row_bytes == 0) m.fail("row_size", "must be non-zero");
+    c.dram.t_cas = m.time("t_cas", c.dram.t_cas);
+    c.dram.t_rcd = m.time("t_rcd", c.dram.t_rcd);
+    c.dram.t_rp = m.time("t_rp", c.dram.t_rp);
+    c.dram.bandwidth_bytes_per_s = m.bandwidth("bandwidth", c.dram.bandwidth_bytes_per_s);
+    c.dram.dmi = m.boolean("dmi", c.dram.dmi);
+  }
+  m.finish();
+  return c;
+}
+
+PeripheralConfig parse_peripheral(YamlMap& m, unsigned harts) {
+  PeripheralConfig p;
+  p.name = m.string("name");
+  const std::string type = m.choice("type", {"uart16550", "clint", "plic", "test_finisher"});
+  p.base = m.integer("base");
+  const sc_core::sc_time latency = m.time("latency", sc_core::SC_ZERO_TIME);
+  if (type == "uart16550") {
+    p.kind = PeripheralConfig::Kind::kUart16550;
+    p.size = UART_SIZE;
+    p.irq = static_cast<unsigned>(m.integer("irq", 0));
+    p.uart.latency = latency;
+    p.uart.to_stdout = m.boolean("stdout", p.uart.to_stdout);
+    p.uart.output_file = m.string("output_file", "");
+    p.uart.input_file = m.string("input_file", "");
+    p.uart.char_time = m.time("char_time", p.uart.char_time);
+  } else if (type == "clint") {
+    p.kind = PeripheralConfig::Kind::kClint;
+    p.size = CLINT_SIZE;
+    p.clint.num_harts = harts;
+    p.clint.timebase_hz = m.frequency("timebase", p.clint.timebase_hz);
+    p.clint.latency = latency;
+  } else if (type == "plic") {
+    p.kind = PeripheralConfig::Kind::kPlic;
+    p.size = PLIC_SIZE;
+    p.plic.num_sources = static_cast<unsigned>(m.integer("sources", p.plic.num_sources));
+    if (p.plic.num_sources == 0 || p.plic.num_sources >= PLIC_MAX_SOURCES)
+      m.fail("sources", fmt::format("expected 1..{}", PLIC_MAX_SOURCES - 1));
+    p.plic.priority_bits = static_cast<unsigned>(m.integer("priority_bits", p.plic.priority_bits));
+    if (p.plic.priority_bits == 0 || p.plic.priority_bits > 31)
+      m.fail("priority_bits", "expected 1..31");
+    p.plic.num_contexts = harts;
+    p.plic.latency = latency;
+  } else {
+    p.kind = PeripheralConfig::Kind::kTestFinisher;
+    p.size = FINISHER_SIZE;
+    p.finisher.latency = latency;
+  }
+  m.finish();
+  return p;
+}
+
+void check_unique_names(const PlatformConfig& c, YamlMap& root) {
+  std::set<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (!names.insert(n).second) root.fail("", fmt::format("component name '{}' is used twice", n));
+  };
+  for (const auto& x : c.cpus) add(x.name);
+  for (const auto& x : c.memories) add(x.name);
+  for (const auto& x : c.peripherals) add(x.name);
+}
+
+void check_address_map(const PlatformConfig& c) {
+  struct Range {
+    std::string name;
+    uint64_t base, size;
+  };
+  std::vector<Range> ranges;
+  for (const auto& m : c.memories) ranges.push_back({m.name, m.base, m.size()});
+  for (const auto& p : c.peripherals) ranges.push_back({p.name, p.base, p.size});
+  for (const auto& r : ranges)
+    if (r.base + r.size > (uint64_t{1} << 32) || r.base + r.size < r.base)
+      throw ConfigError(fmt::format("{}: '{}' [0x{:x}, 0x{:x}) does not fit the 32-bit address space",
+                                    c.file, r.name, r.base, r.base + r.size));
+  std::sort(ranges.begin(), ranges.end(), [](auto& a, auto& b) { return a.base < b.base; });
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    const Range& a = ranges[i - 1];
+    const Range& b = ranges[i];
+    if (b.base < a.base + a.size)
+      throw ConfigError(fmt::format(
+          "{}: address ranges overlap: '{}' [0x{:x}, 0x{:x}) and '{}' [0x{:x}, 0x{:x})", c.file,
+          a.name, a.base, a.base + a.size, b.name, b.base, b.base + b.size));
+  }
+}
+
+}  // namespace
+
+const PeripheralConfig* PlatformConfig::find_peripheral(PeripheralConfig::Kind kind) const {
+  for (const auto& p : peripherals)
+    if (p.kind == kind) return &p;
+  return nullptr;
+}
+
+PlatformConfig load_platform_config(const std::string& file) {
+  YamlMap root = YamlMap::load_file(file);
+  PlatformConfig c;
+  c.file = file;
+  YamlMap platform = root.map("platform");
+  c.name = platform.string("name");
+  c.description = platform.string("description", "");
+  platform.finish();
+  if (auto sim = root.optional_map("simulation")) {
+    c.quantum = sim->time("quantum", c.quantum);
+    if (c.quantum == sc_core::SC_ZERO_TIME) sim->fail("quantum", "must be greater than zero");
+    sim->finish();
+  }
+  auto cpus = root.list_of_maps("cpus");
+  if (cpus.empty()) root.fail("cpus", "at least one cpu is required");
+  for (size_t i = 0; i < cpus.size(); ++i) c.cpus.push_back(parse_cpu(cpus[i], static_cast<unsigned>(i)));
+  YamlMap bus = root.map("bus");
+  c.bus = parse_bus(bus);
+  for (auto& m : root.list_of_maps("memories")) c.memories.push_back(parse_memory(m));
+  if (root.has("peripherals"))
+    for (auto& p : root.list_of_maps("peripherals"))
+      c.peripherals.push_back(parse_peripheral(p, static_cast<unsigned>(c.cpus.size())));
+  root.finish();
+  check_unique_names(c, root);
+  check_address_map(c);
+  for (const auto& p : c.peripherals) {
+    if (p.irq == 0) continue;
+    const PeripheralConfig* plic = c.find_peripheral(PeripheralConfig::Kind::kPlic);
+    if (plic == nullptr)
+      throw ConfigError(fmt::format("{}: peripheral '{}' has irq {} but the platform has no plic",
+                                    file, p.name, p.irq));
+    if (p.irq > plic->plic.num_sources)
+      throw ConfigError(fmt::format("{}: peripheral '{}' has irq {} but plic '{}' has sources 1..{}",
+                                    file, p.name, p.irq, plic->name, plic->plic.num_sources));
+  }
+  return c;
+}
+
+}  // namespace hpvp

@@ -1,0 +1,242 @@
+#include "soc.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "units.h"
+
+namespace hpvp {
+
+namespace {
+std::unique_ptr<sc_core::sc_signal<bool>> make_line(const std::string& name) {
+  return std::make_unique<sc_core::sc_signal<bool>>(name.c_str(), false);
+}
+}  // namespace
+
+Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
+    : sc_module(name), cfg_(cfg), debug_socket_("debug_socket") {
+  bus_ = std::make_unique<SharedBus>("bus", cfg_.bus);
+  stats_sources_.emplace_back("bus", bus_.get());
+  build_cores();
+  debug_socket_.bind(bus_->target_socket);
+  bus_->add_initiator("debug");
+  build_memories();
+  build_peripherals();
+  wire_interrupts();
+}
+
+Soc::~Soc() = default;
+
+void Soc::build_cores() {
+  for (const auto& c : cfg_.cpus) {
+    auto core = std::make_unique<Rv32Core>(c.name.c_str(), c.core);
+    core->socket.bind(bus_->target_socket);
+    bus_->add_initiator(c.name);
+    core->set_fault_handler([this, name = c.name](const Rv32Core::TrapRecord& t,
+                                                  const std::string& why) {
+      finish(RunOutcome::Kind::kFault, 126,
+             fmt::format("firmware fault on {}: {} ({}) at pc=0x{:08x}, mtval=0x{:08x}, time {}",
+                         name, rv32_cause_name(t.cause), why, t.pc, t.tval,
+                         units::format_time(t.time)));
+    });
+    stats_sources_.emplace_back(c.name, core.get());
+    cores_.push_back(std::move(core));
+  }
+}
+
+void Soc::build_memories() {
+  for (const auto& m : cfg_.memories) {
+    if (m.kind == MemoryConfig::Kind::kSram) {
+      auto sram = std::make_unique<Sram>(m.name.c_str(), m.sram);
+      bus_->initiator_socket.bind(sram->socket);
+      stats_sources_.emplace_back(m.name, sram.get());
+      components_.push_back(std::move(sram));
+    } else {
+      auto dram = std::make_unique<Dram>(m.name.c_str(), m.dram);
+      bus_->initiator_socket.bind(dram->socket);
+      stats_sources_.emplace_back(m.name, dram.get());
+      components_.push_back(std::move(dram));
+    }
+    bus_->map(next_target_port_++, m.base, m.size(), m.name);
+  }
+}
+
+void Soc::build_peripherals() {
+  using Kind = PeripheralConfig::Kind;
+  for (const auto& p : cfg_.peripherals) {
+    std::unique_ptr<sc_core::sc_module> module;
+    const StatsSource* stats = nullptr;
+    switch (p.kind) {
+      case Kind::kUart16550: {
+        auto uart = std::make_unique<Uart16550>(p.name.c_str(), p.uart);
+        bus_->initiator_socket.bind(uart->socket);
+        uarts_.emplace_back(p.name, uart.get());
+        stats = uart.get();
+        module = std::move(uart);
+        break;
+      }
+      case Kind::kClint: {
+        auto clint = std::make_unique<Clint>(p.name.c_str(), p.clint);
+        bus_->initiator_socket.bind(clint->socket);
+        clint_ = clint.get();
+        stats = clint.get();
+        module = std::move(clint);
+        break;
+      }
+      case Kind::kPlic: {
+        auto plic = std::make_unique<Plic>(p.name.c_str(), p.plic);
+        bus_->initiator_socket.bind(plic->socket);
+        plic_ = plic.get();
+        stats = plic.get();
+        module = std::move(plic);
+        break;
+      }
+      case Kind::kTestFinisher: {
+        auto fin = std::make_unique<TestFinisher>(p.name.c_str(), p.finisher);
+        bus_->initiator_socket.bind(fin->socket);
+        fin->on_finish = [this](int code) {
+          outcome_.kind = RunOutcome::Kind::kExited;
+          outcome_.exit_code = code;
+          outcome_.reason = code == 0 ? "firmware passed (test finisher)"
+                                      : fmt::format("firmware failed with code {} (test finisher)", code);
+        };
+        stats = fin.get();
+        module = std::move(fin);
+        break;
+      }
+    }
+    bus_->map(next_target_port_++, p.base, p.size, p.name);
+    stats_sources_.emplace_back(p.name, stats);
+    components_.push_back(std::move(module));
+  }
+}
+
+void Soc::wire_interrupts() {
+  for (size_t h = 0; h < cores_.size(); ++h) {
+    auto& core = *cores_[h];
+    msip_.push_back(make_line(fmt::format("{}_msip", core.basename())));
+    mtip_.push_back(make_line(fmt::format("{}_mtip", core.basename())));
+    meip_.push_back(make_line(fmt::format("{}_meip", core.basename())));
+    core.irq_software.bind(*msip_.back());
+    core.irq_timer.bind(*mtip_.back());
+    core.irq_external.bind(*meip_.back());
+    if (clint_) {
+      clint_->software_irq[h].bind(*msip_.back());
+      clint_->timer_irq[h].bind(*mtip_.back());
+    }
+    if (plic_) plic_->context_irq[h].bind(*meip_.back());
+  }
+  if (clint_) {
+    Clint* clint = clint_;
+    for (auto& core : cores_)
+      core->set_time_source([clint](const sc_core::sc_time& t) { return clint->mtime_at(t); });
+  }
+  std::map<unsigned, std::string> used;
+  for (const auto& p : cfg_.peripherals) {
+    if (p.irq == 0) continue;
+    if (auto [it, fresh] = used.emplace(p.irq, p.name); !fresh)
+      throw ConfigError(fmt::format("{}: peripherals '{}' and '{}' share irq {}", cfg_.file,
+                                    it->second, p.name, p.irq));
+    device_irqs_.push_back(make_line(fmt::format("{}_irq", p.name)));
+    for (auto& [name, uart] : uarts_)
+      if (name == p.name) uart->irq.bind(*device_irqs_.back());
+    plic_->irq_in[p.irq].bind(*device_irqs_.back());
+  }
+}
+
+void Soc::finish(RunOutcome::Kind kind, int code, const std::string& reason) {
+  if (outcome_.kind != RunOutcome::Kind::kRunning) return;
+  outcome_.kind = kind;
+  outcome_.exit_code = code;
+  outcome_.reason = reason;
+  sc_core::sc_stop();
+}
+
+bool Soc::debug_write(uint64_t addr, const uint8_t* data, size_t len) {
+  tlm::tlm_generic_payload tx;
+  tx.set_command(tlm::TLM_WRITE_COMMAND);
+  tx.set_address(addr);
+  tx.set_data_ptr(const_cast<uint8_t*>(data));
+  tx.set_data_length(static_cast<unsigned>(len));
+  tx.set_streaming_width(static_cast<unsigned>(len));
+  return debug_socket_->transport_dbg(tx) == len;
+}
+
+bool Soc::debug_read(uint64_t addr, uint8_t* data, size_t len) {
+  tlm::tlm_generic_payload tx;
+  tx.set_command(tlm::TLM_READ_COMMAND);
+  tx.set_address(addr);
+  tx.set_data_ptr(data);
+  tx.set_data_length(static_cast<unsigned>(len));
+  tx.set_streaming_width(static_cast<unsigned>(len));
+  return debug_socket_->transport_dbg(tx) == len;
+}
+
+void Soc::load_firmware(const ElfImage& image) {
+  // Bindings through the bus complete only at the end of elaboration, so the
+  // bytes are written in start_of_simulation(); here each segment is checked
+  // against the address map, which is what could fail.
+  for (size_t i = 0; i < image.segments.size(); ++i) {
+    const ElfSegment& seg = image.segments[i];
+    bool backed = false;
+    for (const auto& m : cfg_.memories)
+      backed |= seg.address >= m.base && seg.address + seg.mem_size <= m.base + m.size();
+    if (!backed)
+      throw ElfError(fmt::format(
+          "{}: segment {} [0x{:08x}, 0x{:08x}) is not inside one memory of platform '{}' ({})",
+          image.path, i, seg.address, seg.address + seg.mem_size, cfg_.name, cfg_.file));
+  }
+  firmware_ = image;
+  for (auto& core : cores_) core->set_reset_pc(image.entry);
+  if (auto tohost = image.symbol("tohost")) {
+    for (auto& core : cores_)
+      core->set_tohost(static_cast<uint32_t>(*tohost), [this](uint32_t code) {
+        finish(RunOutcome::Kind::kExited, static_cast<int>(code),
+               code == 0 ? "firmware passed (tohost)"
+                         : fmt::format("firmware failed with code {} (tohost)", code));
+      });
+  }
+}
+
+void Soc::start_of_simulation() {
+  if (!firmware_) return;
+  for (const ElfSegment& seg : firmware_->segments) {
+    std::vector<uint8_t> bytes = seg.bytes;
+    bytes.resize(seg.mem_size, 0);
+    if (!debug_write(seg.address, bytes.data(), bytes.size()))
+      SC_REPORT_FATAL("hpvp/soc", "firmware segment write failed after address-map check");
+  }
+}
+
+void Soc::trace(sc_core::sc_trace_file* tf) const {
+  bus_->trace(tf);
+  for (const auto& core : cores_) core->trace(tf);
+  for (const auto& s : msip_) sc_core::sc_trace(tf, *s, s->name());
+  for (const auto& s : mtip_) sc_core::sc_trace(tf, *s, s->name());
+  for (const auto& s : meip_) sc_core::sc_trace(tf, *s, s->name());
+  for (const auto& s : device_irqs_) sc_core::sc_trace(tf, *s, s->name());
+}
+
+nlohmann::json Soc::stats() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, src] : stats_sources_) {
+    nlohmann::json j = nlohmann::json::object();
+    src->dump_stats(j);
+    out[name] = j;
+  }
+  return out;
+}
+
+uint64_t Soc::instructions() const {
+  uint64_t n = 0;
+  for (const auto& c : cores_) n += c->instret();
+  return n;
+}
+
+Uart16550* Soc::uart(const std::string& name) const {
+  for (const auto& [n, u] : uarts_)
+    if (name.empty() || n == name) return u;
+  return nullptr;
+}
+
+}  // namespace hpvp

@@ -1,0 +1,76 @@
+// The whole SoC built from a PlatformConfig: harts, the shared bus, memories
+// and peripherals, interrupt wiring (CLINT -> harts, devices -> PLIC ->
+// harts), firmware loading and the run outcome. See docs/platform.md.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "elf_loader.h"
+#include "platform_config.h"
+
+namespace hpvp {
+
+// Why the simulation ended.
+struct RunOutcome {
+  enum class Kind { kRunning, kExited, kFault };
+  Kind kind = Kind::kRunning;
+  int exit_code = 0;
+  std::string reason;  // one line, for the user
+};
+
+class Soc : public sc_core::sc_module {
+ public:
+  Soc(sc_core::sc_module_name name, const PlatformConfig& cfg);
+  ~Soc() override;
+
+  // Checks the segments against the address map (throws ElfError when one is
+  // not inside a single memory), points every hart at the entry, and writes
+  // the segments into memory when simulation starts.
+  void load_firmware(const ElfImage& image);
+
+  void trace(sc_core::sc_trace_file* tf) const;
+  nlohmann::json stats() const;
+
+  const RunOutcome& outcome() const { return outcome_; }
+  const std::vector<std::unique_ptr<Rv32Core>>& cores() const { return cores_; }
+  uint64_t instructions() const;
+  SharedBus& bus() { return *bus_; }
+  Uart16550* uart(const std::string& name = "") const;
+  const PlatformConfig& config() const { return cfg_; }
+  // Reads/writes memory through the bus debug interface (tests, loaders).
+  bool debug_write(uint64_t addr, const uint8_t* data, size_t len);
+  bool debug_read(uint64_t addr, uint8_t* data, size_t len);
+
+ private:
+  void build_cores();
+  void build_memories();
+  void build_peripherals();
+  void wire_interrupts();
+  void finish(RunOutcome::Kind kind, int code, const std::string& reason);
+  void start_of_simulation() override;
+
+  PlatformConfig cfg_;
+  tlm_utils::simple_initiator_socket<Soc> debug_socket_;
+  std::unique_ptr<SharedBus> bus_;
+  std::vector<std::unique_ptr<Rv32Core>> cores_;
+  std::vector<std::unique_ptr<sc_core::sc_module>> components_;
+  std::vector<std::pair<std::string, const StatsSource*>> stats_sources_;
+  Clint* clint_ = nullptr;
+  Plic* plic_ = nullptr;
+  std::vector<std::pair<std::string, Uart16550*>> uarts_;
+  // interrupt lines
+  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> msip_, mtip_, meip_;
+  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> device_irqs_;
+  unsigned next_target_port_ = 0;
+  std::optional<ElfImage> firmware_;
+  RunOutcome outcome_;
+};
+
+}  // namespace hpvp
