@@ -1,11 +1,14 @@
 #include "platform_config.h"
 
 #include <algorithm>
+#include <deque>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include <hpvp/hw/clint.h>
+#include <hpvp/hw/npu.h>
 #include <hpvp/hw/plic.h>
 #include <hpvp/hw/test_finisher.h>
 #include <hpvp/hw/uart16550.h>
@@ -51,13 +54,14 @@ CpuConfig parse_cpu(YamlMap& m, unsigned hart) {
   return c;
 }
 
-SharedBus::Config parse_bus(YamlMap& m) {
+SharedBus::Config parse_bus(YamlMap& m, double& pj_per_byte) {
   SharedBus::Config b;
   b.frequency_hz = m.frequency("frequency");
   b.width_bytes = static_cast<unsigned>(m.integer("width_bytes"));
   if (b.width_bytes == 0 || b.width_bytes > 1024) m.fail("width_bytes", "expected 1..1024 bytes");
   b.arbitration_cycles = static_cast<unsigned>(m.integer("arbitration_cycles", b.arbitration_cycles));
   b.allow_dmi = m.boolean("dmi", b.allow_dmi);
+  pj_per_byte = m.number("energy_pj_per_byte", 0.0);
   m.finish();
   return b;
 }
@@ -69,6 +73,7 @@ MemoryConfig parse_memory(YamlMap& m) {
   c.base = m.integer("base");
   const uint64_t size = m.size("size");
   if (size == 0) m.fail("size", "must be non-zero");
+  c.pj_per_byte = m.number("energy_pj_per_byte", 0.0);
   if (type == "sram") {
     c.kind = MemoryConfig::Kind::kSram;
     c.sram.size = size;
@@ -133,6 +138,71 @@ PeripheralConfig parse_peripheral(YamlMap& m, unsigned harts) {
   return p;
 }
 
+npu::Precision parse_precision(YamlMap& m) {
+  const std::string p = m.choice("precision", {"int8", "int4", "int2", "fp16", "fp32"});
+  if (p == "int8") return npu::Precision::kInt8;
+  if (p == "int4") return npu::Precision::kInt4;
+  if (p == "int2") return npu::Precision::kInt2;
+  if (p == "fp16") return npu::Precision::kFp16;
+  return npu::Precision::kFp32;
+}
+
+void parse_array(YamlMap& m, npu::ArrayConfig& a) {
+  const std::string model = m.choice("model", {"systolic", "analog_imc"});
+  a.model = model == "systolic" ? npu::ComputeModel::kSystolic : npu::ComputeModel::kAnalogImc;
+  a.rows = static_cast<int>(m.integer("rows"));
+  a.cols = static_cast<int>(m.integer("cols"));
+  if (a.rows <= 0 || a.rows > 65535) m.fail("rows", "expected 1..65535");
+  if (a.cols <= 0 || a.cols > 65535) m.fail("cols", "expected 1..65535");
+  if (a.model == npu::ComputeModel::kSystolic) {
+    const std::string df = m.choice("dataflow", {"os", "ws", "is"});
+    a.dataflow = df == "os"   ? npu::Dataflow::kOutputStationary
+                 : df == "ws" ? npu::Dataflow::kWeightStationary
+                              : npu::Dataflow::kInputStationary;
+    a.fold_overlap = m.boolean("fold_overlap", false);
+  }
+  a.vector_lanes = static_cast<int>(m.integer("vector_lanes", static_cast<uint64_t>(a.cols)));
+  if (a.vector_lanes <= 0) m.fail("vector_lanes", "must be at least 1");
+  m.finish();
+}
+
+void parse_energy(YamlMap& m, npu::EnergyConfig& e) {
+  e.mac_pj = m.number("mac_pj", e.mac_pj);
+  e.spad_read_pj_per_byte = m.number("spad_read_pj_per_byte", e.spad_read_pj_per_byte);
+  e.spad_write_pj_per_byte = m.number("spad_write_pj_per_byte", e.spad_write_pj_per_byte);
+  e.static_mw = m.number("static_mw", e.static_mw);
+  e.idle_mw = m.number("idle_mw", e.idle_mw);
+  for (double v : {e.mac_pj, e.spad_read_pj_per_byte, e.spad_write_pj_per_byte, e.static_mw, e.idle_mw})
+    if (v < 0) m.fail("", "energy and power values must be non-negative");
+  m.finish();
+}
+
+NpuConfig parse_npu(YamlMap& m) {
+  NpuConfig c;
+  c.name = m.string("name");
+  c.base = m.integer("base");
+  c.irq = static_cast<unsigned>(m.integer("irq", 0));
+  npu::Npu::Config& n = c.npu;
+  n.precision = parse_precision(m);
+  n.frequency_hz = m.frequency("frequency");
+  m.choice("compute", {"tlm"});
+  n.functional = m.boolean("functional", true);
+  YamlMap array = m.map("array");
+  parse_array(array, n.array);
+  YamlMap spads = m.map("scratchpads");
+  n.spads.ifmap_bytes = spads.size("ifmap");
+  n.spads.filter_bytes = spads.size("filter");
+  n.spads.ofmap_bytes = spads.size("ofmap");
+  n.spads.double_buffer = spads.boolean("double_buffer", true);
+  spads.finish();
+  n.dma_burst_bytes = static_cast<unsigned>(m.size("dma_burst", n.dma_burst_bytes));
+  if (n.dma_burst_bytes == 0 || n.dma_burst_bytes > 4096) m.fail("dma_burst", "expected 1..4096 bytes");
+  n.energy = npu::default_energy(n.precision, n.array.rows, n.array.cols);
+  if (auto energy = m.optional_map("energy")) parse_energy(*energy, n.energy);
+  m.finish();
+  return c;
+}
+
 void check_unique_names(const PlatformConfig& c, YamlMap& root) {
   std::set<std::string> names;
   auto add = [&](const std::string& n) {
@@ -141,6 +211,7 @@ void check_unique_names(const PlatformConfig& c, YamlMap& root) {
   for (const auto& x : c.cpus) add(x.name);
   for (const auto& x : c.memories) add(x.name);
   for (const auto& x : c.peripherals) add(x.name);
+  for (const auto& x : c.npus) add(x.name);
 }
 
 void check_address_map(const PlatformConfig& c) {
@@ -151,6 +222,7 @@ void check_address_map(const PlatformConfig& c) {
   std::vector<Range> ranges;
   for (const auto& m : c.memories) ranges.push_back({m.name, m.base, m.size()});
   for (const auto& p : c.peripherals) ranges.push_back({p.name, p.base, p.size});
+  for (const auto& n : c.npus) ranges.push_back({n.name, n.base, NPU_REGS_SIZE});
   for (const auto& r : ranges)
     if (r.base + r.size > (uint64_t{1} << 32) || r.base + r.size < r.base)
       throw ConfigError(fmt::format("{}: '{}' [0x{:x}, 0x{:x}) does not fit the 32-bit address space",
@@ -174,40 +246,110 @@ const PeripheralConfig* PlatformConfig::find_peripheral(PeripheralConfig::Kind k
   return nullptr;
 }
 
+namespace {
+
+// A config may start from another one with `extends: <file>` (relative to
+// its own directory); each top-level section it defines replaces the base's.
+// Errors keep naming the file and line where the offending text is.
+class ConfigChain {
+ public:
+  explicit ConfigChain(const std::string& file) { load(file, 0); }
+
+  // The map of the nearest file that defines `key` (child first), or null.
+  YamlMap* owner(const std::string& key) {
+    YamlMap* found = nullptr;
+    for (auto& m : files_) {
+      if (!m.has(key)) continue;
+      if (found == nullptr)
+        found = &m;
+      else
+        m.skip(key);  // overridden by a file nearer the child
+    }
+    for (auto& m : files_)
+      if (&m != found) m.skip(key);
+    return found;
+  }
+  YamlMap& child() { return files_.front(); }
+  void finish() {
+    for (auto& m : files_) m.finish();
+  }
+
+ private:
+  void load(const std::string& file, int depth) {
+    if (depth > 8) throw ConfigError(fmt::format("{}: `extends` chain deeper than 8 files (a cycle?)", file));
+    files_.push_back(YamlMap::load_file(file));
+    YamlMap& m = files_.back();
+    if (!m.has("extends")) {
+      m.skip("extends");
+      return;
+    }
+    std::string base = m.string("extends");
+    if (!base.empty() && base[0] != '/') {
+      const auto slash = file.find_last_of('/');
+      if (slash != std::string::npos) base = file.substr(0, slash + 1) + base;
+    }
+    load(base, depth + 1);
+  }
+
+  std::deque<YamlMap> files_;  // stable addresses
+};
+
+}  // namespace
+
 PlatformConfig load_platform_config(const std::string& file) {
-  YamlMap root = YamlMap::load_file(file);
+  ConfigChain chain(file);
+  YamlMap& root = chain.child();
   PlatformConfig c;
   c.file = file;
-  YamlMap platform = root.map("platform");
+  auto need = [&](const std::string& key) -> YamlMap& {
+    YamlMap* m = chain.owner(key);
+    if (m == nullptr) root.fail("", fmt::format("missing required key '{}'", key));
+    return *m;
+  };
+  YamlMap platform = need("platform").map("platform");
   c.name = platform.string("name");
   c.description = platform.string("description", "");
   platform.finish();
-  if (auto sim = root.optional_map("simulation")) {
-    c.quantum = sim->time("quantum", c.quantum);
-    if (c.quantum == sc_core::SC_ZERO_TIME) sim->fail("quantum", "must be greater than zero");
-    sim->finish();
+  if (YamlMap* owner = chain.owner("simulation")) {
+    YamlMap sim = owner->map("simulation");
+    c.quantum = sim.time("quantum", c.quantum);
+    if (c.quantum == sc_core::SC_ZERO_TIME) sim.fail("quantum", "must be greater than zero");
+    sim.finish();
   }
-  auto cpus = root.list_of_maps("cpus");
-  if (cpus.empty()) root.fail("cpus", "at least one cpu is required");
+  auto cpus = need("cpus").list_of_maps("cpus");
+  if (cpus.empty()) need("cpus").fail("cpus", "at least one cpu is required");
   for (size_t i = 0; i < cpus.size(); ++i) c.cpus.push_back(parse_cpu(cpus[i], static_cast<unsigned>(i)));
-  YamlMap bus = root.map("bus");
-  c.bus = parse_bus(bus);
-  for (auto& m : root.list_of_maps("memories")) c.memories.push_back(parse_memory(m));
-  if (root.has("peripherals"))
-    for (auto& p : root.list_of_maps("peripherals"))
+  YamlMap bus = need("bus").map("bus");
+  c.bus = parse_bus(bus, c.bus_pj_per_byte);
+  for (auto& m : need("memories").list_of_maps("memories")) c.memories.push_back(parse_memory(m));
+  if (YamlMap* owner = chain.owner("peripherals"))
+    for (auto& p : owner->list_of_maps("peripherals"))
       c.peripherals.push_back(parse_peripheral(p, static_cast<unsigned>(c.cpus.size())));
-  root.finish();
+  if (YamlMap* owner = chain.owner("npus"))
+    for (auto& n : owner->list_of_maps("npus")) c.npus.push_back(parse_npu(n));
+  chain.finish();
   check_unique_names(c, root);
   check_address_map(c);
-  for (const auto& p : c.peripherals) {
-    if (p.irq == 0) continue;
+  std::vector<std::pair<std::string, unsigned>> irqs;
+  for (const auto& p : c.peripherals) irqs.emplace_back(p.name, p.irq);
+  for (const auto& n : c.npus) irqs.emplace_back(n.name, n.irq);
+  std::map<unsigned, std::string> owner;
+  for (const auto& [name, irq] : irqs) {
+    if (irq == 0) continue;
     const PeripheralConfig* plic = c.find_peripheral(PeripheralConfig::Kind::kPlic);
     if (plic == nullptr)
-      throw ConfigError(fmt::format("{}: peripheral '{}' has irq {} but the platform has no plic",
-                                    file, p.name, p.irq));
-    if (p.irq > plic->plic.num_sources)
-      throw ConfigError(fmt::format("{}: peripheral '{}' has irq {} but plic '{}' has sources 1..{}",
-                                    file, p.name, p.irq, plic->name, plic->plic.num_sources));
+      throw ConfigError(fmt::format("{}: '{}' has irq {} but the platform has no plic", file, name, irq));
+    if (irq > plic->plic.num_sources)
+      throw ConfigError(fmt::format("{}: '{}' has irq {} but plic '{}' has sources 1..{}", file,
+                                    name, irq, plic->name, plic->plic.num_sources));
+    if (auto [it, fresh] = owner.emplace(irq, name); !fresh)
+      throw ConfigError(fmt::format("{}: '{}' and '{}' share irq {}", file, it->second, name, irq));
+  }
+  // NPUs attribute the memory energy of their DMA traffic per memory.
+  for (auto& n : c.npus) {
+    n.npu.bus_pj_per_byte = c.bus_pj_per_byte;
+    for (const auto& m : c.memories)
+      n.npu.memories.push_back(npu::MemoryLevel{m.name, m.base, m.size(), m.pj_per_byte});
   }
   return c;
 }

@@ -13,6 +13,7 @@
 #include "cpu/rv32_core.h"
 #include "mem/dram.h"
 #include "mem/sram.h"
+#include "npu/npu.h"
 #include "periph/clint.h"
 #include "periph/plic.h"
 #include "periph/test_finisher.h"
@@ -31,6 +32,7 @@ struct MemoryConfig {
   std::string name;
   Kind kind = Kind::kSram;
   uint64_t base = 0;
+  double pj_per_byte = 0;  // access energy, for energy accounting
   Sram::Config sram;
   Dram::Config dram;
   uint64_t size() const { return kind == Kind::kSram ? sram.size : dram.size; }
@@ -49,6 +51,13 @@ struct PeripheralConfig {
   TestFinisher::Config finisher;
 };
 
+struct NpuConfig {
+  std::string name;
+  uint64_t base = 0;
+  unsigned irq = 0;  // PLIC source (0 = not connected)
+  npu::Npu::Config npu;
+};
+
 struct PlatformConfig {
   std::string file;
   std::string name;
@@ -58,6 +67,8 @@ struct PlatformConfig {
   SharedBus::Config bus;
   std::vector<MemoryConfig> memories;
   std::vector<PeripheralConfig> peripherals;
+  std::vector<NpuConfig> npus;
+  double bus_pj_per_byte = 0;
 
   const PeripheralConfig* find_peripheral(PeripheralConfig::Kind kind) const;
 };

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <hpvp/hw/npu.h>
+
 #include "units.h"
 
 namespace hpvp {
@@ -20,8 +22,10 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
   build_cores();
   debug_socket_.bind(bus_->target_socket);
   bus_->add_initiator("debug");
+  build_npus();  // DMA initiators after the cores; register blocks after the memories
   build_memories();
   build_peripherals();
+  map_npu_registers();
   wire_interrupts();
 }
 
@@ -111,6 +115,24 @@ void Soc::build_peripherals() {
   }
 }
 
+void Soc::build_npus() {
+  for (const auto& n : cfg_.npus) {
+    auto npu = std::make_unique<npu::Npu>(n.name.c_str(), n.npu);
+    npu->dma.bind(bus_->target_socket);
+    bus_->add_initiator(n.name + ".dma");
+    stats_sources_.emplace_back(n.name, npu.get());
+    npus_.push_back(npu.get());
+    components_.push_back(std::move(npu));
+  }
+}
+
+void Soc::map_npu_registers() {
+  for (size_t i = 0; i < cfg_.npus.size(); ++i) {
+    bus_->initiator_socket.bind(npus_[i]->regs);
+    bus_->map(next_target_port_++, cfg_.npus[i].base, NPU_REGS_SIZE, cfg_.npus[i].name);
+  }
+}
+
 void Soc::wire_interrupts() {
   for (size_t h = 0; h < cores_.size(); ++h) {
     auto& core = *cores_[h];
@@ -131,16 +153,18 @@ void Soc::wire_interrupts() {
     for (auto& core : cores_)
       core->set_time_source([clint](const sc_core::sc_time& t) { return clint->mtime_at(t); });
   }
-  std::map<unsigned, std::string> used;
+  // Device interrupt lines to PLIC sources (the config checked uniqueness).
   for (const auto& p : cfg_.peripherals) {
     if (p.irq == 0) continue;
-    if (auto [it, fresh] = used.emplace(p.irq, p.name); !fresh)
-      throw ConfigError(fmt::format("{}: peripherals '{}' and '{}' share irq {}", cfg_.file,
-                                    it->second, p.name, p.irq));
     device_irqs_.push_back(make_line(fmt::format("{}_irq", p.name)));
     for (auto& [name, uart] : uarts_)
       if (name == p.name) uart->irq.bind(*device_irqs_.back());
     plic_->irq_in[p.irq].bind(*device_irqs_.back());
+  }
+  for (size_t i = 0; i < cfg_.npus.size(); ++i) {
+    device_irqs_.push_back(make_line(fmt::format("{}_irq", cfg_.npus[i].name)));
+    npus_[i]->irq.bind(*device_irqs_.back());
+    if (cfg_.npus[i].irq != 0) plic_->irq_in[cfg_.npus[i].irq].bind(*device_irqs_.back());
   }
 }
 
@@ -211,6 +235,7 @@ void Soc::start_of_simulation() {
 void Soc::trace(sc_core::sc_trace_file* tf) const {
   bus_->trace(tf);
   for (const auto& core : cores_) core->trace(tf);
+  for (const auto* npu : npus_) npu->trace(tf);
   for (const auto& s : msip_) sc_core::sc_trace(tf, *s, s->name());
   for (const auto& s : mtip_) sc_core::sc_trace(tf, *s, s->name());
   for (const auto& s : meip_) sc_core::sc_trace(tf, *s, s->name());

@@ -40,6 +40,7 @@ class Soc : public sc_core::sc_module {
 
   const RunOutcome& outcome() const { return outcome_; }
   const std::vector<std::unique_ptr<Rv32Core>>& cores() const { return cores_; }
+  const std::vector<npu::Npu*>& npus() const { return npus_; }
   uint64_t instructions() const;
   SharedBus& bus() { return *bus_; }
   Uart16550* uart(const std::string& name = "") const;
@@ -52,6 +53,8 @@ class Soc : public sc_core::sc_module {
   void build_cores();
   void build_memories();
   void build_peripherals();
+  void build_npus();
+  void map_npu_registers();
   void wire_interrupts();
   void finish(RunOutcome::Kind kind, int code, const std::string& reason);
   void start_of_simulation() override;
@@ -65,6 +68,7 @@ class Soc : public sc_core::sc_module {
   Clint* clint_ = nullptr;
   Plic* plic_ = nullptr;
   std::vector<std::pair<std::string, Uart16550*>> uarts_;
+  std::vector<npu::Npu*> npus_;
   // interrupt lines
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> msip_, mtip_, meip_;
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> device_irqs_;

@@ -7,10 +7,45 @@
 namespace hpvp {
 
 YamlMap::YamlMap(const YAML::Node& node, std::string file, std::string path)
-    : node_(node), file_(std::move(file)), path_(std::move(path)) {
-  if (!node_.IsMap())
-    throw ConfigError(fmt::format("{}: {}: expected a mapping of keys to values", where(node_.Mark()),
+    : file_(std::move(file)), path_(std::move(path)) {
+  if (!node.IsMap())
+    throw ConfigError(fmt::format("{}: {}: expected a mapping of keys to values", where(node.Mark()),
                                   path_.empty() ? "top level" : path_));
+  self_mark_ = node.Mark();
+  resolve_merge_keys(node);
+}
+
+// Builds node_ from `node`, expanding `<<: *anchor` (a map or a list of
+// maps): keys written in the map itself win over merged ones.
+void YamlMap::resolve_merge_keys(const YAML::Node& node) {
+  const YAML::Node merge = node["<<"];
+  if (!merge.IsDefined()) {
+    node_ = node;
+    for (auto it = node.begin(); it != node.end(); ++it) key_marks_[it->first.Scalar()] = it->first.Mark();
+    return;
+  }
+  node_ = YAML::Node(YAML::NodeType::Map);
+  auto add_from = [&](const YAML::Node& source) {
+    if (!source.IsMap())
+      throw ConfigError(fmt::format("{}: {}: '<<' must merge a mapping (an anchored map)",
+                                    where(source.Mark()), path_.empty() ? "top level" : path_));
+    for (auto it = source.begin(); it != source.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (key == "<<" || node_[key].IsDefined()) continue;
+      node_[key] = it->second;
+      key_marks_[key] = it->first.Mark();
+    }
+  };
+  for (auto it = node.begin(); it != node.end(); ++it) {  // own keys first: they win
+    const std::string key = it->first.Scalar();
+    if (key == "<<") continue;
+    node_[key] = it->second;
+    key_marks_[key] = it->first.Mark();
+  }
+  if (merge.IsSequence())
+    for (const auto& m : merge) add_from(m);
+  else
+    add_from(merge);
 }
 
 YamlMap YamlMap::load_file(const std::string& file) {
@@ -38,9 +73,8 @@ std::string YamlMap::key_path(const std::string& key) const {
 }
 
 YAML::Mark YamlMap::mark_of(const std::string& key) const {
-  for (auto it = node_.begin(); it != node_.end(); ++it)
-    if (it->first.Scalar() == key) return it->first.Mark();
-  return node_.Mark();
+  auto it = key_marks_.find(key);
+  return it != key_marks_.end() ? it->second : self_mark_;
 }
 
 void YamlMap::fail(const std::string& key, const std::string& what) const {
@@ -190,7 +224,7 @@ void YamlMap::finish() const {
     const std::string key = it->first.Scalar();
     if (used_.count(key)) continue;
     throw ConfigError(fmt::format("{}: {}: unknown key '{}' (expected one of: {})",
-                                  where(it->first.Mark()), path_.empty() ? "top level" : path_, key,
+                                  where(mark_of(key)), path_.empty() ? "top level" : path_, key,
                                   fmt::join(used_, ", ")));
   }
 }

@@ -2,9 +2,11 @@
 // through a YamlMap, which knows the file and the key path, reports errors as
 // "file:line:col: key.path: what was expected", and — in finish() — rejects
 // keys that were never read, so nothing the user wrote is silently ignored.
+// YAML merge keys (`<<: *anchor`) are resolved here, since yaml-cpp does not.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -51,6 +53,9 @@ class YamlMap {
   // Raw node access for sub-parsers (marks the key as used).
   YAML::Node node(const std::string& key);
 
+  // Marks a key as deliberately not read (e.g. overridden by another file).
+  void skip(const std::string& key) { used_.insert(key); }
+
   // Throws ConfigError for the first key that no getter asked for.
   void finish() const;
 
@@ -70,7 +75,11 @@ class YamlMap {
   std::string where(const YAML::Mark& mark) const;
   YAML::Mark mark_of(const std::string& key) const;
 
+  void resolve_merge_keys(const YAML::Node& node);
+
   YAML::Node node_;
+  std::map<std::string, YAML::Mark> key_marks_;  // where each key is written
+  YAML::Mark self_mark_;                         // where the map starts
   std::string file_;
   std::string path_;
   std::set<std::string> used_;

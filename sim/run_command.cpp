@@ -143,7 +143,9 @@ int run_vp(const RunOptions& o) {
     fmt::print(stderr, "vp: {}; {} instructions, {} simulated, {:.3f} s host, {:.1f} MIPS\n",
                s.reason, soc->instructions(), units::format_time(sc_core::sc_time_stamp()), host_s,
                mips);
-  return s.exit_code;
+  // The process status keeps 8 bits: a firmware failure code such as 256
+  // must not turn into a pass.
+  return s.exit_code > 255 ? 255 : s.exit_code;
 }
 
 }  // namespace hpvp

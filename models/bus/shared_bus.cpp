@@ -107,9 +107,19 @@ bool SharedBus::get_direct_mem_ptr(int id, tlm::tlm_generic_payload& tx, tlm::tl
   const uint64_t addr = tx.get_address();
   const Range* range = decode(addr, 1);
   if (!cfg_.allow_dmi || range == nullptr) {
-    dmi.allow_read_write();
-    dmi.set_start_address(0);
-    dmi.set_end_address(~sc_dt::uint64{0});
+    // The denied range tells the initiator where it need not ask again: the
+    // whole map when the bus forbids DMI, else only the hole around addr.
+    uint64_t lo = 0, hi = ~uint64_t{0};
+    if (cfg_.allow_dmi) {
+      for (const auto& r : ranges_) {
+        if (r.base + r.size <= addr)
+          lo = std::max(lo, r.base + r.size);
+        else if (r.base > addr)
+          hi = std::min(hi, r.base - 1);
+      }
+    }
+    dmi.set_start_address(lo);
+    dmi.set_end_address(hi);
     dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_NONE);
     return false;
   }

@@ -42,7 +42,7 @@ RegisterBank::Register* RegisterBank::find(uint64_t offset, unsigned len) {
   // Compare distances from the register start, never offset + len: the sum
   // wraps for accesses near 2^64 and would then hit the last register.
   const uint64_t into = offset - r.spec.offset;
-  if (offset + len > r.spec.offset + r.spec.width) return nullptr;
+  if (into >= r.spec.width || len > r.spec.width - into) return nullptr;
   return &r;
 }
 

@@ -196,6 +196,13 @@ const DecodedInsn* Rv32Core::insn_at_slow(uint32_t pc, uint64_t& now) {
     uncached_insn_ = d;
     return &uncached_insn_;
   }
+  // A 32-bit instruction in the last slot spills into the next page: mark
+  // that page as code too, so that a store to it reaches invalidate_code(),
+  // which clears this slot.
+  if (d.len == 4 && pc + 2 - base == kPageSize) {
+    if (DmiRegion* next = dmi_region_for(pc + 2, 2))
+      next->code_pages[(pc + 2 - next->start) >> kPageBits] = 1;
+  }
   cur_page_ = page;
   cur_page_base_ = base;
   DecodedInsn& slot = page->slots[(pc - base) >> 1];

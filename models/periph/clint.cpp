@@ -1,12 +1,12 @@
 #include "periph/clint.h"
 
+#include <hpvp/hw/clint.h>
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
-
-#include <hpvp/hw/clint.h>
-#include <spdlog/spdlog.h>
 
 #include "periph/mmio.h"
 
@@ -71,18 +71,18 @@ Clint::Clint(sc_core::sc_module_name name, const Config& cfg)
 void Clint::declare_registers() {
   // mtime first: RegisterBank::set() looks registers up by name in
   // declaration order, and mtime is refreshed on every access.
-  bank_.add(Reg("mtime", CLINT_MTIME, 8).after_write([this](uint64_t v, uint64_t) {
+  bank_.add(RegDef("mtime", CLINT_MTIME, 8).after_write([this](uint64_t v, uint64_t) {
     on_mtime_write(v);
   }));
   for (unsigned h = 0; h < cfg_.num_harts; ++h) {
     const std::string n = std::to_string(h);
-    bank_.add(Reg("msip" + n, CLINT_MSIP(h), 4)
+    bank_.add(RegDef("msip" + n, CLINT_MSIP(h), 4)
                   .mask(0x1)  // only bit 0 exists
                   .after_write([this, h](uint64_t v, uint64_t) {
                     msip_[h] = v & 1;
                     msip_event_.notify(access_delay_);
                   }));
-    bank_.add(Reg("mtimecmp" + n, CLINT_MTIMECMP(h), 8)
+    bank_.add(RegDef("mtimecmp" + n, CLINT_MTIMECMP(h), 8)
                   .reset(~uint64_t{0})  // no timer interrupt out of reset
                   .after_write([this, h](uint64_t v, uint64_t) {
                     mtimecmp_[h] = v;
@@ -105,7 +105,7 @@ uint64_t Clint::ticks_at(const sc_time& t) const {
 
 bool Clint::time_of_tick(u128 tick, sc_time& t) const {
   const u128 scaled = tick * units_per_sec_ * freq_den_;
-  const u128 units = scaled / freq_num_;
+  const u128 units = (scaled + freq_num_ - 1) / freq_num_;  // ceil
   if (units > std::numeric_limits<sc_time::value_type>::max()) return false;
   t = sc_time::from_value(static_cast<sc_time::value_type>(units));
   return true;
@@ -138,7 +138,11 @@ void Clint::update_timer(unsigned hart) {
   // if a register write re-notifies the event.
   sc_time at;
   const u128 target = u128{ticks_at(now)} + (cmp - mtime);
-  if (time_of_tick(target, at)) sc_core::next_trigger(at - now, *timer_event_[hart]);
+  if (!time_of_tick(target, at)) return;  // beyond the end of time: never
+  // time_of_tick() rounds up, so `at` is in the future; the fallback only
+  // keeps a rounding slip from becoming a zero-time wake-up loop.
+  const sc_time sleep = at > now ? at - now : sc_core::sc_get_time_resolution();
+  sc_core::next_trigger(sleep, *timer_event_[hart]);
 }
 
 void Clint::update_software_irqs() {

@@ -4,13 +4,13 @@
 // simulated time. docs/peripherals.md has the register table.
 #pragma once
 
+#include <tlm_utils/simple_target_socket.h>
+
 #include <cstdint>
 #include <memory>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <vector>
 
 #include "common/register_bank.h"
 #include "common/stats.h"

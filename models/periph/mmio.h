@@ -4,32 +4,46 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <utility>
-
 #include <systemc>
 #include <tlm>
+#include <utility>
 
 #include "common/register_bank.h"
 
 namespace hpvp {
 
 // Fluent RegisterSpec builder, so a model's register file reads as a table:
-//   Reg("LCR", UART_REG_LCR, 1).reset(0x03).mask(0xff)
-class Reg {
+//   RegDef("LCR", UART_REG_LCR, 1).reset(0x03).mask(0xff)
+class RegDef {
  public:
-  Reg(std::string name, uint64_t offset, unsigned width) {
+  RegDef(std::string name, uint64_t offset, unsigned width) {
     spec_.name = std::move(name);
     spec_.offset = offset;
     spec_.width = width;
   }
-  Reg& access(RegAccess a) { spec_.access = a; return *this; }
-  Reg& reset(uint64_t v) { spec_.reset = v; return *this; }
-  Reg& mask(uint64_t m) { spec_.write_mask = m; return *this; }
+  RegDef& access(RegAccess a) {
+    spec_.access = a;
+    return *this;
+  }
+  RegDef& reset(uint64_t v) {
+    spec_.reset = v;
+    return *this;
+  }
+  RegDef& mask(uint64_t m) {
+    spec_.write_mask = m;
+    return *this;
+  }
   // Value a read returns; must be free of side effects (debug reads use it).
-  Reg& reads(std::function<uint64_t(uint64_t)> f) { spec_.read = std::move(f); return *this; }
+  RegDef& reads(std::function<uint64_t(uint64_t)> f) {
+    spec_.read = std::move(f);
+    return *this;
+  }
   // Side effect of a (non-debug) read.
-  Reg& after_read(std::function<void()> f) { spec_.after_read = std::move(f); return *this; }
-  Reg& after_write(std::function<void(uint64_t, uint64_t)> f) {
+  RegDef& after_read(std::function<void()> f) {
+    spec_.after_read = std::move(f);
+    return *this;
+  }
+  RegDef& after_write(std::function<void(uint64_t, uint64_t)> f) {
     spec_.after_write = std::move(f);
     return *this;
   }

@@ -1,10 +1,10 @@
 #include "periph/plic.h"
 
-#include <stdexcept>
-#include <string>
-
 #include <hpvp/hw/plic.h>
 #include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <string>
 
 #include "periph/mmio.h"
 
@@ -61,16 +61,16 @@ Plic::Plic(sc_core::sc_module_name name, const Config& cfg)
 void Plic::declare_registers() {
   // Source 0 does not exist; its priority word reads 0 so that firmware
   // loops indexing PLIC_PRIORITY(id) from 0 do not fault.
-  bank_.add(Reg("priority0", PLIC_PRIORITY(0), 4).access(RegAccess::ReadOnly));
+  bank_.add(RegDef("priority0", PLIC_PRIORITY(0), 4).access(RegAccess::ReadOnly));
   for (unsigned s = 1; s <= cfg_.num_sources; ++s)
-    bank_.add(Reg("priority" + std::to_string(s), PLIC_PRIORITY(s), 4)
+    bank_.add(RegDef("priority" + std::to_string(s), PLIC_PRIORITY(s), 4)
                   .mask(priority_mask_)
                   .after_write([this, s](uint64_t v, uint64_t) {
                     priority_[s] = static_cast<uint32_t>(v);
                     outputs_changed();
                   }));
   for (unsigned w = 0; w < words_; ++w)
-    bank_.add(Reg("pending" + std::to_string(w), PLIC_PENDING(w), 4)
+    bank_.add(RegDef("pending" + std::to_string(w), PLIC_PENDING(w), 4)
                   .access(RegAccess::ReadOnly)  // set by gateways, cleared by claims
                   .reads([this, w](uint64_t) { return pending_word(w); }));
   for (unsigned c = 0; c < cfg_.num_contexts; ++c) declare_context_registers(c);
@@ -85,20 +85,20 @@ void Plic::declare_context_registers(unsigned ctx) {
       const unsigned s = 32 * w + b;
       if (s >= 1 && s <= cfg_.num_sources) valid |= uint32_t{1} << b;
     }
-    bank_.add(Reg("enable" + c + "_" + std::to_string(w), PLIC_ENABLE(ctx, w), 4)
+    bank_.add(RegDef("enable" + c + "_" + std::to_string(w), PLIC_ENABLE(ctx, w), 4)
                   .mask(valid)
                   .after_write([this, ctx, w](uint64_t v, uint64_t) {
                     enable_[ctx][w] = static_cast<uint32_t>(v);
                     outputs_changed();
                   }));
   }
-  bank_.add(Reg("threshold" + c, PLIC_THRESHOLD(ctx), 4)
+  bank_.add(RegDef("threshold" + c, PLIC_THRESHOLD(ctx), 4)
                 .mask(priority_mask_)
                 .after_write([this, ctx](uint64_t v, uint64_t) {
                   threshold_[ctx] = static_cast<uint32_t>(v);
                   outputs_changed();
                 }));
-  bank_.add(Reg("claim" + c, PLIC_CLAIM(ctx), 4)
+  bank_.add(RegDef("claim" + c, PLIC_CLAIM(ctx), 4)
                 .reads([this, ctx](uint64_t) { return best_source(ctx); })
                 .after_read([this, ctx] { claim(ctx); })
                 .after_write([this, ctx](uint64_t v, uint64_t) { complete(ctx, v); }));
@@ -147,7 +147,7 @@ unsigned Plic::best_source(unsigned ctx) const {
   unsigned best = 0;
   uint32_t best_priority = threshold_[ctx];
   for (unsigned s = 1; s <= cfg_.num_sources; ++s) {
-    if (pending_[s] && priority_[s] >= best_priority && priority_[s] > threshold_[ctx] && enabled(ctx, s)) {
+    if (pending_[s] && priority_[s] > best_priority && enabled(ctx, s)) {
       best = s;
       best_priority = priority_[s];
     }

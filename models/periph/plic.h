@@ -4,12 +4,12 @@
 // claim/complete. docs/peripherals.md has the register table.
 #pragma once
 
-#include <cstdint>
-#include <vector>
+#include <tlm_utils/simple_target_socket.h>
 
+#include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <vector>
 
 #include "common/register_bank.h"
 #include "common/stats.h"
@@ -20,8 +20,8 @@ namespace hpvp {
 class Plic : public sc_core::sc_module, public StatsSource {
  public:
   struct Config {
-    unsigned num_sources = 32;  // sources 1..num_sources; source 0 does not exist
-    unsigned num_contexts = 1;  // context c = hart c's M-mode
+    unsigned num_sources = 32;   // sources 1..num_sources; source 0 does not exist
+    unsigned num_contexts = 1;   // context c = hart c's M-mode
     unsigned priority_bits = 3;  // priorities 0..2^bits-1; 0 never interrupts
     sc_core::sc_time latency = sc_core::SC_ZERO_TIME;
   };

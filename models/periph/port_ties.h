@@ -5,9 +5,8 @@
 #pragma once
 
 #include <memory>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 namespace hpvp {
 

@@ -1,11 +1,11 @@
 #include "periph/uart16550.h"
 
+#include <hpvp/hw/uart16550.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <iterator>
 #include <stdexcept>
-
-#include <hpvp/hw/uart16550.h>
-#include <spdlog/spdlog.h>
 
 #include "periph/mmio.h"
 
@@ -49,11 +49,7 @@ constexpr uint8_t kLcrReset = 0x03;  // 8 data bits, no parity, 1 stop bit
 }  // namespace
 
 Uart16550::Uart16550(sc_core::sc_module_name name, const Config& cfg)
-    : sc_module(name),
-      socket("socket"),
-      irq("irq"),
-      cfg_(cfg),
-      bank_(std::string(this->name())) {
+    : sc_module(name), socket("socket"), irq("irq"), cfg_(cfg), bank_(std::string(this->name())) {
   if (cfg.char_time == sc_core::SC_ZERO_TIME)
     throw std::invalid_argument(std::string(this->name()) + ": char_time must be > 0");
   if (!cfg.output_file.empty()) {
@@ -92,7 +88,7 @@ Uart16550::~Uart16550() { flush_output(); }
 // the bus view of one offset; the callbacks route to the register selected.
 void Uart16550::declare_registers() {
   bank_.add({
-      Reg("RBR/THR/DLL", UART_REG_RBR, 1)
+      RegDef("RBR/THR/DLL", UART_REG_RBR, 1)
           .reads([this](uint64_t) { return dlab() ? dll_ : read_rbr(); })
           .after_read([this] {
             if (!dlab()) pop_rbr();
@@ -103,7 +99,7 @@ void Uart16550::declare_registers() {
             else
               write_thr(static_cast<uint8_t>(v));
           }),
-      Reg("IER/DLM", UART_REG_IER, 1)
+      RegDef("IER/DLM", UART_REG_IER, 1)
           .reads([this](uint64_t) { return dlab() ? dlm_ : ier_; })
           .after_write([this](uint64_t v, uint64_t) {
             if (dlab())
@@ -111,32 +107,34 @@ void Uart16550::declare_registers() {
             else
               write_ier(static_cast<uint8_t>(v));
           }),
-      Reg("IIR/FCR", UART_REG_IIR, 1)
+      RegDef("IIR/FCR", UART_REG_IIR, 1)
           .reads([this](uint64_t) { return iir(); })
           .after_read([this] { after_iir_read(); })
           .after_write([this](uint64_t v, uint64_t) { write_fcr(static_cast<uint8_t>(v)); }),
-      Reg("LCR", UART_REG_LCR, 1).reset(kLcrReset).after_write([this](uint64_t v, uint64_t) {
+      RegDef("LCR", UART_REG_LCR, 1).reset(kLcrReset).after_write([this](uint64_t v, uint64_t) {
         lcr_ = static_cast<uint8_t>(v);
       }),
-      Reg("MCR", UART_REG_MCR, 1).mask(kMcrMask).after_write([this](uint64_t v, uint64_t) {
+      RegDef("MCR", UART_REG_MCR, 1).mask(kMcrMask).after_write([this](uint64_t v, uint64_t) {
         write_mcr(static_cast<uint8_t>(v));
       }),
-      Reg("LSR", UART_REG_LSR, 1)
+      RegDef("LSR", UART_REG_LSR, 1)
           .access(RegAccess::ReadOnly)
           .reads([this](uint64_t) { return lsr(); })
           .after_read([this] {
-            overrun_ = false;  // reading LSR clears the error bits
             listening();
+            if (!overrun_) return;  // the common poll: nothing to clear
+            overrun_ = false;       // reading LSR clears the error bits
             state_changed();
           }),
-      Reg("MSR", UART_REG_MSR, 1)
+      RegDef("MSR", UART_REG_MSR, 1)
           .access(RegAccess::ReadOnly)
           .reads([this](uint64_t) { return msr_; })
           .after_read([this] {
+            if (!(msr_ & kMsrDeltas)) return;
             msr_ &= static_cast<uint8_t>(~kMsrDeltas);  // reading MSR clears the deltas
             state_changed();
           }),
-      Reg("SCR", UART_REG_SCR, 1),
+      RegDef("SCR", UART_REG_SCR, 1),
   });
 }
 
@@ -178,7 +176,7 @@ void Uart16550::write_ier(uint8_t value) {
   const uint8_t enabled_now = value & ~ier_;
   ier_ = value & kIerMask;
   // Enabling ETBEI while THR is empty (always, here) raises THRE at once.
-  
+  if (enabled_now & UART_IER_ETBEI) thre_pending_ = true;
   if (ier_ & UART_IER_ERBFI) listening();
   state_changed();
 }
@@ -232,9 +230,7 @@ uint8_t Uart16550::interrupt_id() const {
   return kIirNone;
 }
 
-uint8_t Uart16550::iir() const {
-  return interrupt_id() | (fifo_enabled_ ? kIirFifosEnabled : 0);
-}
+uint8_t Uart16550::iir() const { return interrupt_id() | (fifo_enabled_ ? kIirFifosEnabled : 0); }
 
 // Reading IIR acknowledges a THRE interrupt, but only if it was the one
 // reported; the other sources are cleared by servicing their cause.

@@ -55,6 +55,17 @@ static bool wait_events(uint32_t count) {
   return true;
 }
 
+/* Waits until (mip & mask) == want or the timeout expires. A model may
+ * propagate CLINT changes to mip with some delay, so pending bits are polled
+ * rather than sampled once. */
+static bool wait_mip(uint32_t mask, uint32_t want) {
+  uint64_t deadline = rt_mtime() + TIMEOUT_TICKS;
+  while ((csr_read(mip) & mask) != want) {
+    if (rt_mtime() > deadline) return false;
+  }
+  return true;
+}
+
 static void spin_ticks(uint32_t ticks) {
   uint64_t end = rt_mtime() + ticks;
   while (rt_mtime() < end) {
@@ -98,7 +109,7 @@ static void timer_irq_once(bool vectored) {
   CHECK_EQ(events[0].vector, vectored ? (int32_t)IRQ_M_TIMER : -1);
   CHECK_EQ(events[0].mip & MIP_MTIP, MIP_MTIP); /* pending while handled */
   CHECK(now >= deadline);                       /* not early */
-  CHECK_EQ(csr_read(mip) & MIP_MTIP, 0);        /* cleared via mtimecmp */
+  CHECK(wait_mip(MIP_MTIP, 0));                 /* cleared via mtimecmp */
   rt_mtvec_direct();
 }
 
@@ -139,8 +150,8 @@ static void test_masking(void) {
   reset_events();
   rt_set_timer(0); /* already expired: MTIP pending now */
   rt_irq_unmask(MIE_MTIE);
+  CHECK(wait_mip(MIP_MTIP, MIP_MTIP));
   spin_ticks(10);
-  CHECK_EQ(csr_read(mip) & MIP_MTIP, MIP_MTIP);
   CHECK_EQ(event_count, 0); /* MIE = 0: held pending */
 
   uint32_t after;
@@ -155,9 +166,9 @@ static void test_masking(void) {
   rt_set_timer(0);
   rt_irq_mask(MIE_MTIE);
   rt_irq_enable();
+  CHECK(wait_mip(MIP_MTIP, MIP_MTIP));
   spin_ticks(10);
   CHECK_EQ(event_count, 0);
-  CHECK_EQ(csr_read(mip) & MIP_MTIP, MIP_MTIP);
   /* mip.MTIP is read-only: only mtimecmp clears it. */
   csr_clear(mip, MIP_MTIP);
   CHECK_EQ(csr_read(mip) & MIP_MTIP, MIP_MTIP);
@@ -173,7 +184,7 @@ static void test_software_irq(bool vectored) {
   if (vectored) rt_mtvec_vectored();
   reset_events();
   rt_set_msip(0, true);
-  CHECK_EQ(csr_read(mip) & MIP_MSIP, MIP_MSIP);
+  CHECK(wait_mip(MIP_MSIP, MIP_MSIP));
   CHECK_EQ(event_count, 0);
   rt_irq_unmask(MIE_MSIE);
   rt_irq_enable();
@@ -183,7 +194,7 @@ static void test_software_irq(bool vectored) {
   CHECK(arrived);
   CHECK_EQ(events[0].cause, MCAUSE_INTERRUPT | IRQ_M_SOFT);
   CHECK_EQ(events[0].vector, vectored ? (int32_t)IRQ_M_SOFT : -1);
-  CHECK_EQ(csr_read(mip) & MIP_MSIP, 0);
+  CHECK(wait_mip(MIP_MSIP, 0));
 }
 
 /* With both pending, the software interrupt wins (priority MEI > MSI > MTI). */
@@ -192,6 +203,7 @@ static void test_priority(void) {
   reset_events();
   rt_set_timer(0);
   rt_set_msip(0, true);
+  CHECK(wait_mip(MIP_MTIP | MIP_MSIP, MIP_MTIP | MIP_MSIP));
   rt_irq_unmask(MIE_MTIE | MIE_MSIE);
   rt_irq_enable();
   bool arrived = wait_events(2);

@@ -1,13 +1,12 @@
 // CLINT through its TLM socket: mtime vs simulated time, mtimecmp halves,
 // the exact instant of the timer interrupt, msip, and the error responses.
-#include "periph/clint.h"
-
 #include <gtest/gtest.h>
 #include <hpvp/hw/clint.h>
 
 #include <memory>
 #include <systemc>
 
+#include "periph/clint.h"
 #include "tlm_test_driver.h"
 
 using hpvp::Clint;
@@ -15,9 +14,9 @@ using hpvp::test::EdgeProbe;
 using hpvp::test::TlmDriver;
 using sc_core::SC_NS;
 using sc_core::SC_PS;
-using sc_core::SC_US;
 using sc_core::sc_time;
 using sc_core::sc_time_stamp;
+using sc_core::SC_US;
 using sc_core::wait;
 
 namespace {
@@ -277,8 +276,9 @@ TEST(Clint, HartsAreIndependent) {
 TEST(Clint, UnmappedAndMisalignedAccessesGiveErrors) {
   Bench b;  // one hart: the second hart's registers are holes
   b.drv.run([&] {
-    const uint64_t holes[] = {CLINT_MSIP(1), CLINT_MTIMECMP(1), 0x3ffc, CLINT_MTIME - 8,
-                              CLINT_SIZE - 4, CLINT_SIZE, 0xffffffff00000000ull};
+    const uint64_t holes[] = {CLINT_MSIP(1),        CLINT_MTIMECMP(1), 0x3ffc,
+                              CLINT_MTIME - 8,      CLINT_SIZE - 4,    CLINT_SIZE,
+                              0xffffffff00000000ull};
     for (uint64_t a : holes) {
       b.drv.read32(a);
       EXPECT_EQ(b.drv.status(), tlm::TLM_ADDRESS_ERROR_RESPONSE) << std::hex << a;

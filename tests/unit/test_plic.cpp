@@ -1,20 +1,19 @@
 // PLIC through its TLM socket: gateways, priority and threshold, claim and
 // complete, enable masking, and the context interrupt lines.
-#include "periph/plic.h"
-
 #include <gtest/gtest.h>
 #include <hpvp/hw/plic.h>
 
 #include <systemc>
 
+#include "periph/plic.h"
 #include "tlm_test_driver.h"
 
 using hpvp::Plic;
 using hpvp::test::EdgeProbe;
 using hpvp::test::TlmDriver;
 using sc_core::SC_NS;
-using sc_core::SC_US;
 using sc_core::sc_time;
+using sc_core::SC_US;
 using sc_core::wait;
 
 namespace {
@@ -325,9 +324,10 @@ TEST(Plic, OutputFollowsDecoupledAccessTime) {
 TEST(Plic, UnmappedOffsetsGiveAddressError) {
   Bench b;  // 32 sources (2 bitmap words), 1 context
   b.drv.run([&] {
-    const uint64_t holes[] = {PLIC_PRIORITY(33), 0x0ffc,      PLIC_PENDING(2), PLIC_ENABLE(0, 2),
-                              PLIC_ENABLE(1, 0), 0x1fffc,     PLIC_THRESHOLD(1), PLIC_CLAIM(1),
-                              0x200008,          PLIC_SIZE - 4, PLIC_SIZE};
+    const uint64_t holes[] = {
+        PLIC_PRIORITY(33), 0x0ffc,        PLIC_PENDING(2),   PLIC_ENABLE(0, 2),
+        PLIC_ENABLE(1, 0), 0x1fffc,       PLIC_THRESHOLD(1), PLIC_CLAIM(1),
+        0x200008,          PLIC_SIZE - 4, PLIC_SIZE};
     for (uint64_t a : holes) {
       b.drv.read32(a);
       EXPECT_EQ(b.drv.status(), tlm::TLM_ADDRESS_ERROR_RESPONSE) << std::hex << a;

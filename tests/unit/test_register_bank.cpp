@@ -1,13 +1,13 @@
 // RegisterBank edge cases: declaration checks, sub-word access, access
 // policies, callbacks and the TLM error responses. The bank is plain C++, so
 // these tests drive it with payloads directly, no simulation needed.
-#include "common/register_bank.h"
-
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <stdexcept>
 #include <vector>
+
+#include "common/register_bank.h"
 
 using hpvp::RegAccess;
 using hpvp::RegisterBank;
@@ -113,15 +113,15 @@ TEST(RegisterBank, HolesAndOverrunsGiveAddressError) {
     uint64_t addr;
     unsigned len;
   } misses[] = {
-      {0x0, 4},   // before the first register
-      {0x8, 4},   // hole
-      {0x2, 4},   // starts in a hole, ends in a
-      {0x6, 4},   // starts in a, runs past its end
-      {0x4, 8},   // wider than a
-      {0x11, 2},  // runs past b
-      {0x12, 1},  // after the last register
-      {0x4, 0},   // zero length
-      {0x4, 16},  // longer than any register
+      {0x0, 4},                    // before the first register
+      {0x8, 4},                    // hole
+      {0x2, 4},                    // starts in a hole, ends in a
+      {0x6, 4},                    // starts in a, runs past its end
+      {0x4, 8},                    // wider than a
+      {0x11, 2},                   // runs past b
+      {0x12, 1},                   // after the last register
+      {0x4, 0},                    // zero length
+      {0x4, 16},                   // longer than any register
       {0xfffffffffffffffeull, 4},  // would wrap around 2^64 into b
       {0xfffffffffffffffcull, 8},
   };

@@ -1,19 +1,18 @@
 // Test finisher through its TLM socket: exit codes, the on_finish hook and
 // that the simulation really stops at the finishing write.
-#include "periph/test_finisher.h"
-
 #include <gtest/gtest.h>
 #include <hpvp/hw/test_finisher.h>
 
 #include <systemc>
 
+#include "periph/test_finisher.h"
 #include "tlm_test_driver.h"
 
 using hpvp::TestFinisher;
 using hpvp::test::TlmDriver;
 using sc_core::SC_NS;
-using sc_core::SC_US;
 using sc_core::sc_time;
+using sc_core::SC_US;
 using sc_core::wait;
 
 namespace {
@@ -141,8 +140,8 @@ TEST(TestFinisher, LatencyAndDecoupledFinishTime) {
   cfg.latency = sc_time(10, SC_NS);
   Bench b(cfg);
   b.drv.run([&] {
-    const auto r = b.drv.transact(tlm::TLM_WRITE_COMMAND, FINISHER_REG_CONTROL, FINISHER_PASS,
-                                  4, sc_time(500, SC_NS));
+    const auto r = b.drv.transact(tlm::TLM_WRITE_COMMAND, FINISHER_REG_CONTROL, FINISHER_PASS, 4,
+                                  sc_time(500, SC_NS));
     EXPECT_TRUE(r.ok());
     EXPECT_EQ(r.delay, sc_time(510, SC_NS));
   });

@@ -1,8 +1,6 @@
 // 16550A UART through its TLM socket: reset values, DLAB, THR capture, LSR,
 // the IIR priority chain and the irq line, FIFO trigger and timeout,
 // loopback, input/output files and error responses.
-#include "periph/uart16550.h"
-
 #include <gtest/gtest.h>
 #include <hpvp/hw/uart16550.h>
 
@@ -12,15 +10,16 @@
 #include <string>
 #include <systemc>
 
+#include "periph/uart16550.h"
 #include "tlm_test_driver.h"
 
 using hpvp::Uart16550;
 using hpvp::test::EdgeProbe;
 using hpvp::test::TlmDriver;
 using sc_core::SC_NS;
-using sc_core::SC_US;
 using sc_core::sc_time;
 using sc_core::sc_time_stamp;
+using sc_core::SC_US;
 using sc_core::wait;
 
 namespace {
@@ -128,8 +127,7 @@ TEST(Uart16550, ThrBytesAreCapturedAndCounted) {
   Bench b;
   b.drv.run([&] {
     for (char c : std::string("Hi\n")) b.set(UART_REG_THR, static_cast<uint8_t>(c));
-    EXPECT_EQ(b.reg(UART_REG_LSR) & (UART_LSR_THRE | UART_LSR_TEMT),
-              UART_LSR_THRE | UART_LSR_TEMT);
+    EXPECT_EQ(b.reg(UART_REG_LSR) & (UART_LSR_THRE | UART_LSR_TEMT), UART_LSR_THRE | UART_LSR_TEMT);
   });
   sc_core::sc_start(1, SC_US);
   EXPECT_EQ(b.uart.transmitted(), "Hi\n");
@@ -242,9 +240,9 @@ TEST(Uart16550, IirReportsHighestPriorityFirst) {
     b.set(UART_REG_IER, UART_IER_ERBFI | UART_IER_ETBEI | kIerElsi | kIerEdssi);
     EXPECT_EQ(b.reg(UART_REG_IIR), kIirFifo | kIirThre);  // enabling ETBEI raises THRE
     EXPECT_EQ(b.reg(UART_REG_IIR), kIirFifo | kIirNone);  // and reading IIR acked it
-    b.set(UART_REG_MCR, kMcrLoop);  // modem inputs change: MSR deltas
-    b.set(UART_REG_THR, 'z');       // looped back to RX; THR empty again
-    for (int i = 0; i < 16; ++i) b.uart.push_rx('q');  // ignored: loopback
+    b.set(UART_REG_MCR, kMcrLoop);                        // modem inputs change: MSR deltas
+    b.set(UART_REG_THR, 'z');                             // looped back to RX; THR empty again
+    for (int i = 0; i < 16; ++i) b.uart.push_rx('q');     // ignored: loopback
     b.set(UART_REG_MCR, 0);
     for (int i = 0; i < 16; ++i) b.uart.push_rx('q');  // 'z' + 16 = overrun
     EXPECT_EQ(b.reg(UART_REG_IIR), kIirFifo | kIirLine);
@@ -332,10 +330,10 @@ TEST(Uart16550, LoopbackRoutesTxToRxAndMcrToMsr) {
   Bench b;
   b.drv.run([&] {
     b.set(UART_REG_MCR, kMcrLoop);
-    EXPECT_EQ(b.reg(UART_REG_MSR) & 0xf0, 0x00);  // outputs low: inputs low
-    b.set(UART_REG_MCR, kMcrLoop | 0x0f);         // DTR RTS OUT1 OUT2
+    EXPECT_EQ(b.reg(UART_REG_MSR) & 0xf0, 0x00);         // outputs low: inputs low
+    b.set(UART_REG_MCR, kMcrLoop | 0x0f);                // DTR RTS OUT1 OUT2
     EXPECT_EQ(b.reg(UART_REG_MSR), 0xf0 | 0x03 | 0x08);  // DCTS DDSR DDCD, no TERI
-    b.set(UART_REG_MCR, kMcrLoop | 0x0b);         // OUT1 falls: trailing edge of RI
+    b.set(UART_REG_MCR, kMcrLoop | 0x0b);                // OUT1 falls: trailing edge of RI
     EXPECT_EQ(b.reg(UART_REG_MSR), 0xb0 | 0x04);
     b.set(UART_REG_THR, 'L');
     EXPECT_EQ(b.reg(UART_REG_LSR) & UART_LSR_DR, UART_LSR_DR);
@@ -354,9 +352,7 @@ TEST(Uart16550, LoopbackRoutesTxToRxAndMcrToMsr) {
 
 TEST(Uart16550, InputFileIsPacedAndStartsWhenPolled) {
   const std::string path = temp_path("in");
-  {
-    std::ofstream(path, std::ios::binary) << "hey";
-  }
+  { std::ofstream(path, std::ios::binary) << "hey"; }
   Uart16550::Config cfg = quiet();
   cfg.input_file = path;
   cfg.char_time = sc_time(1, SC_US);

@@ -4,15 +4,15 @@
 // model's outputs at precise simulated times.
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <utility>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
+#include <utility>
+#include <vector>
 
 namespace hpvp::test {
 

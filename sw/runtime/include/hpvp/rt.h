@@ -105,7 +105,8 @@ rt_trap_hook_t rt_set_trap_hook(rt_trap_hook_t hook);
 /* Length in bytes (2 or 4) of the instruction at `pc`. */
 uint32_t rt_insn_length(uint32_t pc);
 
-/* Advances f->mepc past the trapping instruction. */
+/* Advances f->mepc past the trapping instruction. It reads the instruction
+ * at mepc, so it must not be used for instruction access faults. */
 void rt_trap_skip(struct rt_trap_frame *f);
 
 /* Human-readable name of an mcause value. */

@@ -1,0 +1,65 @@
+# Integration tests: boot firmware in `vp` and check UART output, exit codes,
+# stats, traces and errors; run the same ELFs on QEMU's virt machine.
+set(_it ${CMAKE_CURRENT_LIST_DIR})
+set(_vp $<TARGET_FILE:vp>)
+set(_fw ${CMAKE_BINARY_DIR}/sw)
+set(_virt ${CMAKE_SOURCE_DIR}/configs/virt.yaml)
+set(_expect ${_it}/expect_run.sh)
+
+function(hpvp_vp_test name)
+  add_test(NAME ${name} COMMAND ${_expect} ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS integration TIMEOUT 300)
+endfunction()
+
+if(HPVP_BUILD_FIRMWARE)
+  hpvp_vp_test(vp.hello --exit 0 --stdout "^Hello from HPVP!$"
+    --stderr "firmware passed" -- ${_vp} run --config ${_virt} --firmware ${_fw}/hello.elf)
+  foreach(t selftest_isa selftest_rvc selftest_traps selftest_irq)
+    hpvp_vp_test(vp.${t} --exit 0 --stdout "^[0-9]+ passed, 0 failed$"
+      -- ${_vp} run --config ${_virt} --firmware ${_fw}/${t}.elf)
+  endforeach()
+  hpvp_vp_test(vp.cpubench --exit 0 --stdout "passed, 0 failed"
+    -- ${_vp} run --config ${_virt} --firmware ${_fw}/cpubench.elf)
+  # The deliberately faulting firmware: its handler prints cause/pc/tval and
+  # exits non-zero; the VP names the last trap with pc, address and time.
+  hpvp_vp_test(vp.fault_report --nonzero
+    --stdout "TRAP: mcause=0x00000005 \\(load access fault\\) mepc=0x8[0-9a-f]+ mtval=0x00200000"
+    --stderr "last trap: load access fault .*pc=0x8[0-9a-f]+, mtval=0x00200000, time [0-9.]+ us"
+    -- ${_vp} run --config ${_virt} --firmware ${_fw}/fault.elf)
+  hpvp_vp_test(vp.timeout --exit 124 --stderr "timeout: --max-time"
+    -- ${_vp} run --config ${_virt} --firmware ${_fw}/cpubench.elf --max-time "100 us")
+  hpvp_vp_test(vp.bad_quantum --exit 125 --stderr "--quantum"
+    -- ${_vp} run --config ${_virt} --firmware ${_fw}/hello.elf --quantum fast)
+  hpvp_vp_test(vp.quantum_invariance --exit 0 --stdout "^[0-9]+ passed, 0 failed$"
+    -- ${_vp} run --config ${_virt} --firmware ${_fw}/selftest_irq.elf --quantum "100 ns")
+  hpvp_vp_test(vp.not_an_elf --exit 125 --stderr "virt.yaml: not an ELF"
+    -- ${_vp} run --config ${_virt} --firmware ${_virt})
+  add_test(NAME vp.deterministic COMMAND ${_it}/deterministic_stats.sh ${_vp} ${_virt} ${_fw}/selftest_irq.elf)
+  add_test(NAME vp.trace_vcd COMMAND ${_it}/trace_vcd.sh ${_vp} ${_virt} ${_fw}/hello.elf)
+
+  # Reference machine: the same ELFs pass on qemu-system-riscv32 -M virt.
+  find_program(QEMU_RV32 qemu-system-riscv32)
+  if(QEMU_RV32)
+    foreach(t hello selftest_isa selftest_rvc selftest_traps selftest_irq)
+      add_test(NAME qemu.${t} COMMAND ${CMAKE_SOURCE_DIR}/sw/scripts/run-qemu.sh ${_fw}/${t}.elf)
+      set_tests_properties(qemu.${t} PROPERTIES LABELS qemu TIMEOUT 120)
+    endforeach()
+    add_test(NAME qemu.same_output_hello COMMAND ${_it}/compare_with_qemu.sh ${_vp} ${_virt}
+      ${_fw}/hello.elf "Hello")
+    add_test(NAME qemu.same_checksums_cpubench COMMAND ${_it}/compare_with_qemu.sh ${_vp} ${_virt}
+      ${_fw}/cpubench.elf "checksum=")
+    set_tests_properties(qemu.same_output_hello qemu.same_checksums_cpubench PROPERTIES
+      LABELS qemu TIMEOUT 300)
+  else()
+    message(WARNING "qemu-system-riscv32 not found: QEMU reference tests are not registered")
+  endif()
+endif()
+
+# Malformed configs: each fixture must be rejected with exit 125 and a
+# message naming the file and line.
+file(GLOB _bad_configs ${CMAKE_SOURCE_DIR}/tests/data/bad_configs/*.yaml)
+foreach(cfg ${_bad_configs})
+  get_filename_component(n ${cfg} NAME_WE)
+  hpvp_vp_test(vp.bad_config.${n} --exit 125 --stderr "config error: .*${n}\\.yaml(:[0-9]+)?"
+    -- ${_vp} run --config ${cfg} --firmware ${cfg})
+endforeach()
