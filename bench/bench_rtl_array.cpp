@@ -68,6 +68,37 @@ void BM_RtlFoldWs(benchmark::State& state) {
 }
 BENCHMARK(BM_RtlFoldWs)->Args({8, 8, 256})->Args({16, 8, 256})->Unit(benchmark::kMicrosecond);
 
+// The pin-level API (RtlArray::step, one call per clock) driving an OS fold:
+// the per-cycle cost a cycle-by-cycle co-simulation would pay on top of the
+// model itself.
+void BM_RtlStepOs(benchmark::State& state) {
+  const Variant v{int(state.range(0)), int(state.range(0)), 8};
+  const int t = 256;
+  RtlArray arr(v);
+  const auto a = values(size_t(t) * v.rows, 8, 7);  // beat-major: t x rows
+  const auto b = values(size_t(t) * v.cols, 8, 8);  // t x cols
+  uint64_t cycles = 0;
+  for (auto _ : state) {
+    int beat = 0;
+    for (uint64_t c = 0;; ++c) {
+      RtlArray::Pins p;
+      p.start = c == 0;
+      p.k_len = uint32_t(t);
+      if (beat < t) {
+        p.in_valid = true;
+        p.a = &a[size_t(beat) * v.rows];
+        p.b = &b[size_t(beat) * v.cols];
+      }
+      if (arr.step(p)) ++beat;
+      ++cycles;
+      if (arr.done()) break;
+    }
+  }
+  state.SetLabel(v.name() + " os T=256 via step()");
+  state.counters["cycles/s"] = benchmark::Counter(double(cycles), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_RtlStepOs)->Arg(8)->Arg(16)->Unit(benchmark::kMicrosecond);
+
 // Whole GEMM through the tiling helper (64 x 64 x 64, OS).
 void BM_RtlGemmOs(benchmark::State& state) {
   const Variant v{int(state.range(0)), int(state.range(0)), 8};

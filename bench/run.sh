@@ -7,6 +7,10 @@
 #  3. NPU timing model: SCALE-Sim-style cycles and tiled-plan cycles of
 #     ResNet-18 / MobileNetV2 on a 16x16 array (OS/WS/IS), and the host time
 #     of compute_cycles + plan_layer over a whole network.
+#  4. NPU functional kernels: simulated MAC/s of run_int_layer on typical
+#     int8 layers next to a plain host int8 GEMM, and their ratio.
+#  5. RTL MAC array (rtl/, verilated): RTL clock cycles per host second of
+#     8x8 and 16x16 arrays in the bare C++ harness (docs/rtl.md).
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,3 +39,13 @@ echo "== TLM transactions per second"
 
 echo "== NPU timing model (ResNet-18, MobileNetV2; 16x16 int8)"
 "$build/bench/bench_npu_timing" --benchmark_min_time=0.2
+
+echo "== NPU functional kernels: simulated int8 MAC/s vs a plain host int8 GEMM (ratio target >= 0.25)"
+"$build/bench/bench_npu_kernels" --benchmark_min_time=0.2
+
+echo "== RTL MAC array (verilated, rtl/): RTL cycles per host second, bare C++ harness"
+if [ -x "$build/bench/bench_rtl_array" ]; then
+  "$build/bench/bench_rtl_array" --benchmark_min_time=0.2
+else
+  echo "  not built (Verilator not found)"
+fi

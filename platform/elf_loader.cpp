@@ -81,6 +81,10 @@ ElfImage read_elf(const std::string& path) {
   size_t file_size = 0;
   const char* raw = elf_rawfile(h.elf, &file_size);
   if (raw == nullptr) fail(path, "cannot read file contents");
+  // libelf silently shortens a program-header table cut by the end of the
+  // file; name the real problem.
+  if (ehdr.e_phoff + uint64_t{ehdr.e_phnum} * ehdr.e_phentsize > file_size)
+    fail(path, "program headers extend past the end of the file (truncated ELF?)");
   for (size_t i = 0; i < phnum; ++i) {
     GElf_Phdr ph;
     if (gelf_getphdr(h.elf, static_cast<int>(i), &ph) == nullptr)

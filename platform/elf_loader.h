@@ -1,6 +1,6 @@
 // Reads a 32-bit RISC-V executable with libelf: loadable segments, entry
 // point and symbols (e.g. riscv-tests' `tohost`). Loading itself goes through
-// the platform's debug transport (Soc::load_elf), so any memory in the
+// the platform's debug transport (Soc::load_firmware), so any memory in the
 // address map can hold a segment.
 #pragma once
 

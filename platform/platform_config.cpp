@@ -22,7 +22,8 @@ using rv32::CostClass;
 Rv32Core::CostTable parse_cycles(YamlMap& m, Rv32Core::Config& core) {
   Rv32Core::CostTable t = core.cycles;
   auto set = [&](const char* key, CostClass cls) {
-    t[static_cast<size_t>(cls)] = static_cast<uint32_t>(m.integer(key, t[static_cast<size_t>(cls)]));
+    t[static_cast<size_t>(cls)] =
+        static_cast<uint32_t>(m.integer_in(key, t[static_cast<size_t>(cls)], 0, 1000000));
   };
   set("alu", CostClass::kAlu);
   set("mul", CostClass::kMul);
@@ -33,22 +34,24 @@ Rv32Core::CostTable parse_cycles(YamlMap& m, Rv32Core::Config& core) {
   set("jump", CostClass::kJump);
   set("csr", CostClass::kCsr);
   set("system", CostClass::kSystem);
-  core.branch_taken_cycles = static_cast<uint32_t>(m.integer("branch_taken", core.branch_taken_cycles));
-  core.trap_cycles = static_cast<uint32_t>(m.integer("trap", core.trap_cycles));
+  core.branch_taken_cycles =
+      static_cast<uint32_t>(m.integer_in("branch_taken", core.branch_taken_cycles, 0, 1000000));
+  core.trap_cycles = static_cast<uint32_t>(m.integer_in("trap", core.trap_cycles, 0, 1000000));
   m.finish();
   return t;
 }
 
 CpuConfig parse_cpu(YamlMap& m, unsigned hart) {
   CpuConfig c;
+  c.location = m.location();
   c.name = m.string("name");
   m.choice("isa", {"rv32imc"});
   c.core.hart_id = hart;
   c.core.frequency_hz = m.frequency("frequency");
-  c.core.reset_pc = static_cast<uint32_t>(m.integer("reset_pc", c.core.reset_pc));
+  c.core.reset_pc = static_cast<uint32_t>(m.integer_in("reset_pc", c.core.reset_pc, 0, 0xffffffffu));
   c.core.dmi = m.boolean("dmi", c.core.dmi);
   c.core.nested_trap_limit =
-      static_cast<uint32_t>(m.integer("nested_trap_limit", c.core.nested_trap_limit));
+      static_cast<uint32_t>(m.integer_in("nested_trap_limit", c.core.nested_trap_limit, 1, 1000000));
   if (auto cycles = m.optional_map("cycles")) c.core.cycles = parse_cycles(*cycles, c.core);
   m.finish();
   return c;
@@ -57,23 +60,24 @@ CpuConfig parse_cpu(YamlMap& m, unsigned hart) {
 SharedBus::Config parse_bus(YamlMap& m, double& pj_per_byte) {
   SharedBus::Config b;
   b.frequency_hz = m.frequency("frequency");
-  b.width_bytes = static_cast<unsigned>(m.integer("width_bytes"));
-  if (b.width_bytes == 0 || b.width_bytes > 1024) m.fail("width_bytes", "expected 1..1024 bytes");
-  b.arbitration_cycles = static_cast<unsigned>(m.integer("arbitration_cycles", b.arbitration_cycles));
+  b.width_bytes = static_cast<unsigned>(m.integer_in("width_bytes", 0, 1, 1024));
+  b.arbitration_cycles =
+      static_cast<unsigned>(m.integer_in("arbitration_cycles", b.arbitration_cycles, 0, 1000));
   b.allow_dmi = m.boolean("dmi", b.allow_dmi);
-  pj_per_byte = m.number("energy_pj_per_byte", 0.0);
+  pj_per_byte = m.number_in("energy_pj_per_byte", 0.0, 0.0, 1e9);
   m.finish();
   return b;
 }
 
 MemoryConfig parse_memory(YamlMap& m) {
   MemoryConfig c;
+  c.location = m.location();
   c.name = m.string("name");
   const std::string type = m.choice("type", {"sram", "dram"});
   c.base = m.integer("base");
   const uint64_t size = m.size("size");
   if (size == 0) m.fail("size", "must be non-zero");
-  c.pj_per_byte = m.number("energy_pj_per_byte", 0.0);
+  c.pj_per_byte = m.number_in("energy_pj_per_byte", 0.0, 0.0, 1e9);
   if (type == "sram") {
     c.kind = MemoryConfig::Kind::kSram;
     c.sram.size = size;
@@ -83,8 +87,7 @@ MemoryConfig parse_memory(YamlMap& m) {
   } else {
     c.kind = MemoryConfig::Kind::kDram;
     c.dram.size = size;
-    c.dram.banks = static_cast<unsigned>(m.integer("banks", c.dram.banks));
-    if (c.dram.banks == 0) m.fail("banks", "must be at least 1");
+    c.dram.banks = static_cast<unsigned>(m.integer_in("banks", c.dram.banks, 1, 1024));
     c.dram.row_bytes = m.size("row_size", c.dram.row_bytes);
     if (c.dram.row_bytes == 0) m.fail("row_size", "must be non-zero");
     c.dram.t_cas = m.time("t_cas", c.dram.t_cas);
@@ -99,6 +102,7 @@ MemoryConfig parse_memory(YamlMap& m) {
 
 PeripheralConfig parse_peripheral(YamlMap& m, unsigned harts) {
   PeripheralConfig p;
+  p.location = m.location();
   p.name = m.string("name");
   const std::string type = m.choice("type", {"uart16550", "clint", "plic", "test_finisher"});
   p.base = m.integer("base");
@@ -106,7 +110,7 @@ PeripheralConfig parse_peripheral(YamlMap& m, unsigned harts) {
   if (type == "uart16550") {
     p.kind = PeripheralConfig::Kind::kUart16550;
     p.size = UART_SIZE;
-    p.irq = static_cast<unsigned>(m.integer("irq", 0));
+    p.irq = static_cast<unsigned>(m.integer_in("irq", 0, 0, PLIC_MAX_SOURCES - 1));
     p.uart.latency = latency;
     p.uart.to_stdout = m.boolean("stdout", p.uart.to_stdout);
     p.uart.output_file = m.string("output_file", "");
@@ -121,12 +125,10 @@ PeripheralConfig parse_peripheral(YamlMap& m, unsigned harts) {
   } else if (type == "plic") {
     p.kind = PeripheralConfig::Kind::kPlic;
     p.size = PLIC_SIZE;
-    p.plic.num_sources = static_cast<unsigned>(m.integer("sources", p.plic.num_sources));
-    if (p.plic.num_sources == 0 || p.plic.num_sources >= PLIC_MAX_SOURCES)
-      m.fail("sources", fmt::format("expected 1..{}", PLIC_MAX_SOURCES - 1));
-    p.plic.priority_bits = static_cast<unsigned>(m.integer("priority_bits", p.plic.priority_bits));
-    if (p.plic.priority_bits == 0 || p.plic.priority_bits > 31)
-      m.fail("priority_bits", "expected 1..31");
+    p.plic.num_sources =
+        static_cast<unsigned>(m.integer_in("sources", p.plic.num_sources, 1, PLIC_MAX_SOURCES - 1));
+    p.plic.priority_bits =
+        static_cast<unsigned>(m.integer_in("priority_bits", p.plic.priority_bits, 1, 31));
     p.plic.num_contexts = harts;
     p.plic.latency = latency;
   } else {
@@ -150,10 +152,8 @@ npu::Precision parse_precision(YamlMap& m) {
 void parse_array(YamlMap& m, npu::ArrayConfig& a) {
   const std::string model = m.choice("model", {"systolic", "analog_imc"});
   a.model = model == "systolic" ? npu::ComputeModel::kSystolic : npu::ComputeModel::kAnalogImc;
-  a.rows = static_cast<int>(m.integer("rows"));
-  a.cols = static_cast<int>(m.integer("cols"));
-  if (a.rows <= 0 || a.rows > 65535) m.fail("rows", "expected 1..65535");
-  if (a.cols <= 0 || a.cols > 65535) m.fail("cols", "expected 1..65535");
+  a.rows = static_cast<int>(m.integer_in("rows", 0, 1, 65535));
+  a.cols = static_cast<int>(m.integer_in("cols", 0, 1, 65535));
   if (a.model == npu::ComputeModel::kSystolic) {
     const std::string df = m.choice("dataflow", {"os", "ws", "is"});
     a.dataflow = df == "os"   ? npu::Dataflow::kOutputStationary
@@ -161,27 +161,27 @@ void parse_array(YamlMap& m, npu::ArrayConfig& a) {
                               : npu::Dataflow::kInputStationary;
     a.fold_overlap = m.boolean("fold_overlap", false);
   }
-  a.vector_lanes = static_cast<int>(m.integer("vector_lanes", static_cast<uint64_t>(a.cols)));
-  if (a.vector_lanes <= 0) m.fail("vector_lanes", "must be at least 1");
+  a.vector_lanes =
+      static_cast<int>(m.integer_in("vector_lanes", static_cast<uint64_t>(a.cols), 1, 65535));
   m.finish();
 }
 
 void parse_energy(YamlMap& m, npu::EnergyConfig& e) {
-  e.mac_pj = m.number("mac_pj", e.mac_pj);
-  e.spad_read_pj_per_byte = m.number("spad_read_pj_per_byte", e.spad_read_pj_per_byte);
-  e.spad_write_pj_per_byte = m.number("spad_write_pj_per_byte", e.spad_write_pj_per_byte);
-  e.static_mw = m.number("static_mw", e.static_mw);
-  e.idle_mw = m.number("idle_mw", e.idle_mw);
-  for (double v : {e.mac_pj, e.spad_read_pj_per_byte, e.spad_write_pj_per_byte, e.static_mw, e.idle_mw})
-    if (v < 0) m.fail("", "energy and power values must be non-negative");
+  e.mac_pj = m.number_in("mac_pj", e.mac_pj, 0.0, 1e9);
+  e.spad_read_pj_per_byte = m.number_in("spad_read_pj_per_byte", e.spad_read_pj_per_byte, 0.0, 1e9);
+  e.spad_write_pj_per_byte =
+      m.number_in("spad_write_pj_per_byte", e.spad_write_pj_per_byte, 0.0, 1e9);
+  e.static_mw = m.number_in("static_mw", e.static_mw, 0.0, 1e9);
+  e.idle_mw = m.number_in("idle_mw", e.idle_mw, 0.0, 1e9);
   m.finish();
 }
 
 NpuConfig parse_npu(YamlMap& m) {
   NpuConfig c;
+  c.location = m.location();
   c.name = m.string("name");
   c.base = m.integer("base");
-  c.irq = static_cast<unsigned>(m.integer("irq", 0));
+  c.irq = static_cast<unsigned>(m.integer_in("irq", 0, 0, PLIC_MAX_SOURCES - 1));
   npu::Npu::Config& n = c.npu;
   n.precision = parse_precision(m);
   n.frequency_hz = m.frequency("frequency");
@@ -203,38 +203,39 @@ NpuConfig parse_npu(YamlMap& m) {
   return c;
 }
 
-void check_unique_names(const PlatformConfig& c, YamlMap& root) {
-  std::set<std::string> names;
-  auto add = [&](const std::string& n) {
-    if (!names.insert(n).second) root.fail("", fmt::format("component name '{}' is used twice", n));
+void check_unique_names(const PlatformConfig& c) {
+  std::map<std::string, std::string> seen;  // name -> location
+  auto add = [&](const std::string& name, const std::string& location) {
+    if (auto [it, fresh] = seen.emplace(name, location); !fresh)
+      throw ConfigError(fmt::format("{}: name: '{}' is already used at {}", location, name, it->second));
   };
-  for (const auto& x : c.cpus) add(x.name);
-  for (const auto& x : c.memories) add(x.name);
-  for (const auto& x : c.peripherals) add(x.name);
-  for (const auto& x : c.npus) add(x.name);
+  for (const auto& x : c.cpus) add(x.name, x.location);
+  for (const auto& x : c.memories) add(x.name, x.location);
+  for (const auto& x : c.peripherals) add(x.name, x.location);
+  for (const auto& x : c.npus) add(x.name, x.location);
 }
 
 void check_address_map(const PlatformConfig& c) {
   struct Range {
-    std::string name;
+    std::string name, location;
     uint64_t base, size;
   };
   std::vector<Range> ranges;
-  for (const auto& m : c.memories) ranges.push_back({m.name, m.base, m.size()});
-  for (const auto& p : c.peripherals) ranges.push_back({p.name, p.base, p.size});
-  for (const auto& n : c.npus) ranges.push_back({n.name, n.base, NPU_REGS_SIZE});
+  for (const auto& m : c.memories) ranges.push_back({m.name, m.location, m.base, m.size()});
+  for (const auto& p : c.peripherals) ranges.push_back({p.name, p.location, p.base, p.size});
+  for (const auto& n : c.npus) ranges.push_back({n.name, n.location, n.base, NPU_REGS_SIZE});
   for (const auto& r : ranges)
     if (r.base + r.size > (uint64_t{1} << 32) || r.base + r.size < r.base)
       throw ConfigError(fmt::format("{}: '{}' [0x{:x}, 0x{:x}) does not fit the 32-bit address space",
-                                    c.file, r.name, r.base, r.base + r.size));
+                                    r.location, r.name, r.base, r.base + r.size));
   std::sort(ranges.begin(), ranges.end(), [](auto& a, auto& b) { return a.base < b.base; });
   for (size_t i = 1; i < ranges.size(); ++i) {
     const Range& a = ranges[i - 1];
     const Range& b = ranges[i];
     if (b.base < a.base + a.size)
-      throw ConfigError(fmt::format(
-          "{}: address ranges overlap: '{}' [0x{:x}, 0x{:x}) and '{}' [0x{:x}, 0x{:x})", c.file,
-          a.name, a.base, a.base + a.size, b.name, b.base, b.base + b.size));
+      throw ConfigError(fmt::format("{}: '{}' [0x{:x}, 0x{:x}) overlaps '{}' [0x{:x}, 0x{:x}) at {}",
+                                    b.location, b.name, b.base, b.base + b.size, a.name, a.base,
+                                    a.base + a.size, a.location));
   }
 }
 
@@ -322,28 +323,40 @@ PlatformConfig load_platform_config(const std::string& file) {
   YamlMap bus = need("bus").map("bus");
   c.bus = parse_bus(bus, c.bus_pj_per_byte);
   for (auto& m : need("memories").list_of_maps("memories")) c.memories.push_back(parse_memory(m));
-  if (YamlMap* owner = chain.owner("peripherals"))
-    for (auto& p : owner->list_of_maps("peripherals"))
+  if (YamlMap* owner = chain.owner("peripherals")) {
+    std::set<PeripheralConfig::Kind> singletons;
+    for (auto& p : owner->list_of_maps("peripherals")) {
       c.peripherals.push_back(parse_peripheral(p, static_cast<unsigned>(c.cpus.size())));
+      const auto kind = c.peripherals.back().kind;
+      if (kind != PeripheralConfig::Kind::kUart16550 && !singletons.insert(kind).second)
+        p.fail("type", "a platform has at most one clint, one plic and one test_finisher");
+    }
+  }
   if (YamlMap* owner = chain.owner("npus"))
     for (auto& n : owner->list_of_maps("npus")) c.npus.push_back(parse_npu(n));
   chain.finish();
-  check_unique_names(c, root);
+  check_unique_names(c);
   check_address_map(c);
-  std::vector<std::pair<std::string, unsigned>> irqs;
-  for (const auto& p : c.peripherals) irqs.emplace_back(p.name, p.irq);
-  for (const auto& n : c.npus) irqs.emplace_back(n.name, n.irq);
+  struct IrqUser {
+    std::string name, location;
+    unsigned irq;
+  };
+  std::vector<IrqUser> irqs;
+  for (const auto& p : c.peripherals) irqs.push_back({p.name, p.location, p.irq});
+  for (const auto& n : c.npus) irqs.push_back({n.name, n.location, n.irq});
   std::map<unsigned, std::string> owner;
-  for (const auto& [name, irq] : irqs) {
-    if (irq == 0) continue;
+  for (const auto& u : irqs) {
+    if (u.irq == 0) continue;
     const PeripheralConfig* plic = c.find_peripheral(PeripheralConfig::Kind::kPlic);
     if (plic == nullptr)
-      throw ConfigError(fmt::format("{}: '{}' has irq {} but the platform has no plic", file, name, irq));
-    if (irq > plic->plic.num_sources)
-      throw ConfigError(fmt::format("{}: '{}' has irq {} but plic '{}' has sources 1..{}", file,
-                                    name, irq, plic->name, plic->plic.num_sources));
-    if (auto [it, fresh] = owner.emplace(irq, name); !fresh)
-      throw ConfigError(fmt::format("{}: '{}' and '{}' share irq {}", file, it->second, name, irq));
+      throw ConfigError(fmt::format("{}: irq: '{}' has irq {} but the platform has no plic",
+                                    u.location, u.name, u.irq));
+    if (u.irq > plic->plic.num_sources)
+      throw ConfigError(fmt::format("{}: irq: {} is beyond plic '{}' sources 1..{}", u.location,
+                                    u.irq, plic->name, plic->plic.num_sources));
+    if (auto [it, fresh] = owner.emplace(u.irq, u.name); !fresh)
+      throw ConfigError(fmt::format("{}: irq: {} is already used by '{}'", u.location, u.irq,
+                                    it->second));
   }
   // NPUs attribute the memory energy of their DMA traffic per memory.
   for (auto& n : c.npus) {

@@ -24,12 +24,14 @@ namespace hpvp {
 
 struct CpuConfig {
   std::string name;
+  std::string location;
   Rv32Core::Config core;
 };
 
 struct MemoryConfig {
   enum class Kind { kSram, kDram };
   std::string name;
+  std::string location;  // "file:line:col: key.path", for errors
   Kind kind = Kind::kSram;
   uint64_t base = 0;
   double pj_per_byte = 0;  // access energy, for energy accounting
@@ -41,6 +43,7 @@ struct MemoryConfig {
 struct PeripheralConfig {
   enum class Kind { kUart16550, kClint, kPlic, kTestFinisher };
   std::string name;
+  std::string location;
   Kind kind = Kind::kUart16550;
   uint64_t base = 0;
   uint64_t size = 0;
@@ -53,6 +56,7 @@ struct PeripheralConfig {
 
 struct NpuConfig {
   std::string name;
+  std::string location;
   uint64_t base = 0;
   unsigned irq = 0;  // PLIC source (0 = not connected)
   npu::Npu::Config npu;

@@ -252,6 +252,12 @@ nlohmann::json Soc::stats() const {
   return out;
 }
 
+sc_core::sc_time Soc::simulated_time() const {
+  sc_core::sc_time t = sc_core::sc_time_stamp();
+  for (const auto& c : cores_) t = std::max(t, c->local_time());
+  return t;
+}
+
 uint64_t Soc::instructions() const {
   uint64_t n = 0;
   for (const auto& c : cores_) n += c->instret();

@@ -42,6 +42,8 @@ class Soc : public sc_core::sc_module {
   const std::vector<std::unique_ptr<Rv32Core>>& cores() const { return cores_; }
   const std::vector<npu::Npu*>& npus() const { return npus_; }
   uint64_t instructions() const;
+  // Latest time any hart has reached (>= sc_time_stamp under decoupling).
+  sc_core::sc_time simulated_time() const;
   SharedBus& bus() { return *bus_; }
   Uart16550* uart(const std::string& name = "") const;
   const PlatformConfig& config() const { return cfg_; }

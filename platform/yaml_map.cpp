@@ -1,5 +1,7 @@
 #include "yaml_map.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "units.h"
@@ -19,9 +21,16 @@ YamlMap::YamlMap(const YAML::Node& node, std::string file, std::string path)
 // maps): keys written in the map itself win over merged ones.
 void YamlMap::resolve_merge_keys(const YAML::Node& node) {
   const YAML::Node merge = node["<<"];
+  for (auto it = node.begin(); it != node.end(); ++it) {  // yaml-cpp keeps duplicates silently
+    const std::string key = it->first.Scalar();
+    if (key_marks_.count(key) && key != "<<")
+      throw ConfigError(fmt::format("{}: {}: duplicate key '{}' (first at line {})",
+                                    where(it->first.Mark()), path_.empty() ? "top level" : path_,
+                                    key, key_marks_[key].line + 1));
+    key_marks_[key] = it->first.Mark();
+  }
   if (!merge.IsDefined()) {
     node_ = node;
-    for (auto it = node.begin(); it != node.end(); ++it) key_marks_[it->first.Scalar()] = it->first.Mark();
     return;
   }
   node_ = YAML::Node(YAML::NodeType::Map);
@@ -180,6 +189,22 @@ double YamlMap::number(const std::string& key, double fallback) {
     return v;
   });
 }
+uint64_t YamlMap::integer_in(const std::string& key, uint64_t fallback, uint64_t lo, uint64_t hi) {
+  const uint64_t v = integer(key, fallback);
+  if (v < lo || v > hi) fail(key, fmt::format("expected an integer in [{}, {}], got {}", lo, hi, v));
+  return v;
+}
+
+double YamlMap::number_in(const std::string& key, double fallback, double lo, double hi) {
+  const double v = number(key, fallback);
+  if (!std::isfinite(v) || v < lo || v > hi) fail(key, fmt::format("expected a number in [{}, {}], got {}", lo, hi, v));
+  return v;
+}
+
+std::string YamlMap::location() const {
+  return fmt::format("{}: {}", where(self_mark_), path_.empty() ? "top level" : path_);
+}
+
 bool YamlMap::boolean(const std::string& key, bool fallback) {
   return parsed_or<bool>(key, fallback, "true or false",
                          [](const std::string& s) -> std::optional<bool> {

@@ -46,6 +46,11 @@ class YamlMap {
   double bandwidth(const std::string& key);
   double bandwidth(const std::string& key, double fallback);
   double number(const std::string& key, double fallback);
+  // Integer / finite number within [lo, hi]; out-of-range values are errors.
+  uint64_t integer_in(const std::string& key, uint64_t fallback, uint64_t lo, uint64_t hi);
+  double number_in(const std::string& key, double fallback, double lo, double hi);
+  // "file:line:col: key.path" of this map, for errors found after parsing.
+  std::string location() const;
   bool boolean(const std::string& key, bool fallback);
   YamlMap map(const std::string& key);
   std::optional<YamlMap> optional_map(const std::string& key);

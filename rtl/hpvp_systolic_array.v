@@ -23,10 +23,10 @@
 //       OS: T + ROWS + COLS - 2          WS: 2*ROWS + COLS + T - 2
 //     (no bubbles; every in_valid-low cycle during a fold adds one).
 //   * OS results: acc_out, PE(i,j) in bits [(i*COLS+j)*ACC +: ACC], valid
-//     from done until the next start. WS results: column j presents output
-//     row t on bot_out[j*ACC +: ACC] in the cycle after bot_valid[j] was
-//     set by the edge (i.e. read bot_out/bot_valid after each posedge);
-//     row t of column j appears after edge ROWS + t + (ROWS-1) + j.
+//     from done until the next start. WS results: read bot_valid/bot_out
+//     after each posedge; bot_valid[j] = 1 means bot_out[j*ACC +: ACC]
+//     holds a new output of column j, output row t after edge
+//     ROWS + t + (ROWS-1) + j.
 //   * Fault hook: if fi_enable and the fold cycle (0 = start edge) equals
 //     fi_cycle, the value PE(fi_row, fi_col) writes into its accumulator at
 //     that edge is XORed with fi_mask. OS: the MAC of beat t in PE(i,j) is
@@ -125,21 +125,22 @@ module hpvp_systolic_array #(
 
   // ------------------------------------------------------- fault decoding
   wire fi_now = fi_enable & active & (cyc_e == fi_cycle);
-  wire [ROWS-1:0] fi_rh;
+  wire [ROWS-1:0] fi_rh;  // one-hot row / column of the target PE
   wire [COLS-1:0] fi_ch;
+  wire os_mode = ~ws_e;
 
   // --------------------------------------------------------- PE wiring
-  // Flat vectors, PE(i,j) at index i*COLS+j: inputs from the left (*_i),
-  // registered outputs to the right/below (*_o).
-  wire [ROWS*COLS*AW-1:0] a_i, a_o;
-  wire [ROWS*COLS-1:0] v_i, f_i, l_i, v_o, f_o, l_o;
-  wire [ROWS*COLS*WW-1:0] b_i, b_o;
-  wire [ROWS*COLS*ACC-1:0] p_i, acc;
-  // Outputs leaving the right and bottom edges feed nothing; they are
-  // collected here (the *unused* name is Verilator's waiver convention) and
-  // removed by synthesis.
-  wire [ROWS*FW-1:0] right_edge_unused;
-  wire [COLS*WW-1:0] bottom_edge_unused;
+  // Registered PE outputs, PE(i,j) at index i*COLS+j. Signals that depend
+  // combinationally on top-level inputs (row/column edges) are kept in
+  // per-row/per-column generate-local wires so that, in the verilated model,
+  // only the edge PEs' inputs follow input changes (simulation speed).
+  wire [AW-1:0] a_o[0:ROWS*COLS-1];
+  wire v_o[0:ROWS*COLS-1];
+  wire f_o[0:ROWS*COLS-1];
+  wire l_o[0:ROWS*COLS-1];
+  wire [WW-1:0] b_o[0:ROWS*COLS-1];
+  wire [ACC-1:0] acc[0:ROWS*COLS-1];
+  wire done_fire;
 
   genvar i, j, s;
   generate
@@ -164,81 +165,105 @@ module hpvp_systolic_array #(
         assign row_edge = sk[i-1];
       end
       assign fi_rh[i] = fi_now & ({16'd0, fi_row} == i);
-      assign right_edge_unused[i*FW+:FW] = {
-        a_o[(i*COLS+COLS-1)*AW+:AW], v_o[i*COLS+COLS-1], f_o[i*COLS+COLS-1], l_o[i*COLS+COLS-1]
-      };
 
       for (j = 0; j < COLS; j = j + 1) begin : g_col
         localparam integer P = i * COLS + j;
+        // this PE's inputs
+        wire [AW-1:0] a_w;
+        wire v_w, f_w, l_w;
+        wire [WW-1:0] b_w;
+        wire [ACC-1:0] p_w;
         if (j == 0) begin : g_left
-          assign a_i[P*AW+:AW] = row_edge[FW-1:3];
-          assign v_i[P] = row_edge[2];
-          assign f_i[P] = row_edge[1];
-          assign l_i[P] = row_edge[0];
+          assign a_w = row_edge[FW-1:3];
+          assign v_w = row_edge[2];
+          assign f_w = row_edge[1];
+          assign l_w = row_edge[0];
         end else begin : g_inner
-          assign a_i[P*AW+:AW] = a_o[(P-1)*AW+:AW];
-          assign v_i[P] = v_o[P-1];
-          assign f_i[P] = f_o[P-1];
-          assign l_i[P] = l_o[P-1];
+          assign a_w = a_o[P-1];
+          assign v_w = v_o[P-1];
+          assign f_w = f_o[P-1];
+          assign l_w = l_o[P-1];
         end
         if (i == 0) begin : g_top
-          assign p_i[P*ACC+:ACC] = {ACC{1'b0}};
+          // Column skew line for b (OS): j stages. WS weight loads bypass it
+          // so that all columns shift together.
+          wire [WW-1:0] col_head = b_in[j*WW+:WW];
+          wire [WW-1:0] col_skewed;
+          if (j == 0) begin : g_noskew
+            assign col_skewed = col_head;
+          end else begin : g_skew
+            reg [WW-1:0] sk[0:j-1];
+            always @(posedge clk) sk[0] <= col_head;
+            for (s = 1; s < j; s = s + 1) begin : g_stage
+              always @(posedge clk) sk[s] <= sk[s-1];
+            end
+            assign col_skewed = sk[j-1];
+          end
+          assign b_w = ws_e ? col_head : col_skewed;
+          assign p_w = {ACC{1'b0}};
+          assign fi_ch[j] = {16'd0, fi_col} == j;
         end else begin : g_below
-          assign b_i[P*WW+:WW] = b_o[(P-COLS)*WW+:WW];
-          assign p_i[P*ACC+:ACC] = acc[(P-COLS)*ACC+:ACC];
+          assign b_w = b_o[P-COLS];
+          assign p_w = acc[P-COLS];
+        end
+        if (i == ROWS - 1) begin : g_bottom
+          assign bot_out[j*ACC+:ACC] = acc[P];
+          assign bot_valid[j] = v_o[P];
+          if (j == COLS - 1) begin : g_last
+            // The last beat reaches PE(ROWS-1, COLS-1): its MAC is at this edge.
+            assign done_fire = v_w & l_w;
+          end
+        end
+        // Outputs leaving the right/bottom edge feed nothing and are removed
+        // by synthesis; the *unused* names are Verilator's waiver convention
+        // (only needed when the array is a single row/column).
+        if (j == COLS - 1) begin : g_right
+          wire [AW+1:0] right_unused = {a_o[P], f_o[P], l_o[P]};
+        end
+        if (i == ROWS - 1) begin : g_bottom_b
+          wire [WW-1:0] bottom_unused = b_o[P];
         end
 
         hpvp_mac_pe #(
-            .AW (AW),
-            .WW (WW),
-            .ACC(ACC)
+            .AW  (AW),
+            .WW  (WW),
+            .ACC (ACC),
+            .ROWS(ROWS),
+            .COLS(COLS),
+            .ROW (i),
+            .COL (j)
         ) u_pe (
-            .clk    (clk),
-            .rst_n  (rst_n),
-            .os_mode(~ws_e),
-            .b_shift(b_shift),
-            .a_in   (a_i[P*AW+:AW]),
-            .v_in   (v_i[P]),
-            .f_in   (f_i[P]),
-            .l_in   (l_i[P]),
-            .b_in   (b_i[P*WW+:WW]),
-            .p_in   (p_i[P*ACC+:ACC]),
-            .fi_hit (fi_rh[i] & fi_ch[j]),
-            .fi_mask(fi_mask),
-            .a_out  (a_o[P*AW+:AW]),
-            .v_out  (v_o[P]),
-            .f_out  (f_o[P]),
-            .l_out  (l_o[P]),
-            .b_out  (b_o[P*WW+:WW]),
-            .acc    (acc[P*ACC+:ACC])
+            .clk       (clk),
+            .rst_n     (rst_n),
+            .os_mode   (os_mode),
+            .b_shift   (b_shift),
+            .a_in      (a_w),
+            .v_in      (v_w),
+            .f_in      (f_w),
+            .l_in      (l_w),
+            .b_in      (b_w),
+            .p_in      (p_w),
+            .fi_row_hit(fi_rh),
+            .fi_col_hit(fi_ch),
+            .fi_mask   (fi_mask),
+            .a_out     (a_o[P]),
+            .v_out     (v_o[P]),
+            .f_out     (f_o[P]),
+            .l_out     (l_o[P]),
+            .b_out     (b_o[P]),
+            .acc       (acc[P])
         );
       end
     end
-
-    for (j = 0; j < COLS; j = j + 1) begin : g_colhead
-      // Column skew line for b (OS): j stages. WS weight loads bypass it so
-      // that all columns shift together.
-      wire [WW-1:0] col_head = b_in[j*WW+:WW];
-      wire [WW-1:0] col_skewed;
-      if (j == 0) begin : g_noskew
-        assign col_skewed = col_head;
-      end else begin : g_skew
-        reg [WW-1:0] sk[0:j-1];
-        always @(posedge clk) sk[0] <= col_head;
-        for (s = 1; s < j; s = s + 1) begin : g_stage
-          always @(posedge clk) sk[s] <= sk[s-1];
-        end
-        assign col_skewed = sk[j-1];
-      end
-      assign b_i[j*WW+:WW] = ws_e ? col_head : col_skewed;
-      assign fi_ch[j] = {16'd0, fi_col} == j;
-      assign bottom_edge_unused[j*WW+:WW] = b_o[((ROWS-1)*COLS+j)*WW+:WW];
-      assign bot_out[j*ACC+:ACC] = acc[((ROWS-1)*COLS+j)*ACC+:ACC];
-      assign bot_valid[j] = v_o[(ROWS-1)*COLS+j];
-    end
   endgenerate
 
-  // The last beat reaches PE(ROWS-1, COLS-1): its MAC happens at this edge.
-  assign done_fire = v_i[ROWS*COLS-1] & l_i[ROWS*COLS-1];
-  assign acc_out = acc;
+  // Parallel readout, PE(i,j) at [(i*COLS+j)*ACC +: ACC]. One procedural
+  // loop rather than ROWS*COLS slice assigns: Verilator would otherwise merge
+  // the slices into a quadratic chain of wide concatenation temporaries.
+  reg [ROWS*COLS*ACC-1:0] acc_flat;
+  integer p;
+  always @(*) begin
+    for (p = 0; p < ROWS * COLS; p = p + 1) acc_flat[p*ACC+:ACC] = acc[p];
+  end
+  assign acc_out = acc_flat;
 endmodule

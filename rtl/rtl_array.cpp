@@ -444,8 +444,8 @@ RtlArray::GemmResult RtlArray::run_gemm(const int8_t* a, const int8_t* w, int m,
     case Dataflow::kOutputStationary: {  // Sr = M, Sc = N, T = K
       const int rf = int(ceil_div(m, R)), cf = int(ceil_div(n, C));
       t2.resize(size_t(k) * C);
-      for (int fr = 0; fr < rf; ++fr)
-        for (int fc = 0; fc < cf; ++fc) {
+      for (int fc = 0; fc < cf; ++fc)
+        for (int fr = 0; fr < rf; ++fr) {
           const int ru = std::min(R, m - fr * R), cu = std::min(C, n - fc * C);
           for (int kk = 0; kk < k; ++kk)
             for (int j = 0; j < cu; ++j) t2[size_t(kk) * cu + j] = w[size_t(fc * C + j) * k + kk];
@@ -462,8 +462,8 @@ RtlArray::GemmResult RtlArray::run_gemm(const int8_t* a, const int8_t* w, int m,
       const int rf = int(ceil_div(k, R)), cf = int(ceil_div(n, C));
       t1.resize(size_t(R) * C);
       t2.resize(size_t(m) * R);
-      for (int fr = 0; fr < rf; ++fr)
-        for (int fc = 0; fc < cf; ++fc) {
+      for (int fc = 0; fc < cf; ++fc)
+        for (int fr = 0; fr < rf; ++fr) {
           const int ku = std::min(R, k - fr * R), cu = std::min(C, n - fc * C);
           for (int i = 0; i < ku; ++i)
             for (int j = 0; j < cu; ++j) t1[size_t(i) * cu + j] = w[size_t(fc * C + j) * k + fr * R + i];
@@ -482,8 +482,8 @@ RtlArray::GemmResult RtlArray::run_gemm(const int8_t* a, const int8_t* w, int m,
       const int rf = int(ceil_div(k, R)), cf = int(ceil_div(m, C));
       t1.resize(size_t(R) * C);
       t2.resize(size_t(n) * R);
-      for (int fr = 0; fr < rf; ++fr)
-        for (int fc = 0; fc < cf; ++fc) {
+      for (int fc = 0; fc < cf; ++fc)
+        for (int fr = 0; fr < rf; ++fr) {
           const int ku = std::min(R, k - fr * R), mu = std::min(C, m - fc * C);
           for (int i = 0; i < ku; ++i)
             for (int j = 0; j < mu; ++j) t1[size_t(i) * mu + j] = a[size_t(fc * C + j) * k + fr * R + i];
@@ -505,7 +505,10 @@ RtlArray::GemmResult RtlArray::run_gemm(const int8_t* a, const int8_t* w, int m,
 }
 
 bool RtlArray::step(const Pins& p) {
-  std::vector<uint32_t> aw(size_t(model_->nwa), 0u), bw(size_t(model_->nwb), 0u);
+  std::vector<uint32_t>& aw = step_a_;
+  std::vector<uint32_t>& bw = step_b_;
+  aw.assign(size_t(model_->nwa), 0u);
+  bw.assign(size_t(model_->nwb), 0u);
   if (p.a) {
     check_range(p.a, size_t(rows()), variant_.act_bits(), "activation");
     for (int i = 0; i < rows(); ++i) pack_value(aw.data(), i, variant_.act_bits(), p.a[i]);

@@ -106,8 +106,10 @@ class RtlArray {
   // Whole GEMM C = A * W^T (A: m x k activations, W: n x k weights, both
   // row-major, the NPU_OP_GEMM layout), tiled like models/npu/systolic_timing:
   //   OS: Sr = M, Sc = N, T = K   WS: Sr = K, Sc = N, T = M   IS: Sr = K, Sc = M, T = N
-  // row folds outer, column folds inner. WS/IS partial sums of the row folds
-  // (over K) are added outside the array with int32 wrap-around.
+  // in SCALE-Sim's fold order (docs/npu-timing.md): column folds outer, row
+  // folds inner. WS/IS partial sums of the row folds (over K) are added
+  // outside the array with int32 wrap-around. Each fold's cycles as in
+  // run_fold_*; `cycles` == compute_cycles(...).cycles with fold_overlap off.
   GemmResult run_gemm(const int8_t* a, const int8_t* w, int m, int n, int k, Dataflow df);
 
   // ---- low-level, one clock cycle per call (for cycle-by-cycle coupling).
@@ -145,7 +147,9 @@ class RtlArray {
   // earlier time is clamped to the last dumped one.
   void open_trace(const std::string& vcd_path, int levels = 99);
   // Adds this model to a caller-owned VerilatedVcdC (call before tfp->open());
-  // this object then dumps into it at every edge.
+  // this object then dumps into it at every edge. The VCD keeps pointers into
+  // the model: close it before this RtlArray is destroyed. close_trace()
+  // only stops this object's dumping.
   void attach_trace(VerilatedVcdC* tfp, int levels = 99);
   void close_trace();
   void set_trace_clock(uint64_t period_ps, uint64_t next_edge_ps);
@@ -159,6 +163,7 @@ class RtlArray {
   std::unique_ptr<Model> model_;
   Fault fault_;
   uint64_t total_cycles_ = 0;
+  std::vector<uint32_t> step_a_, step_b_;  // step() pin words, reused
 };
 
 // Plain C++ reference: C[m][n] = sum_k A[m][k] * W[n][k], int32 wrap-around.

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # host build
-  build-essential cmake ninja-build ccache pkg-config git python3
+  build-essential cmake ninja-build ccache pkg-config git
   # simulation kernel and libraries
   libsystemc-dev verilator libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev
   libelf-dev nlohmann-json3-dev

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets everything up, builds, and runs the whole regression suite (unit,
-# integration, QEMU reference, lint and equivalence tests) with CTest.
+# integration and QEMU reference tests) with CTest.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${HPVP_BUILD_DIR:-$root/build}

@@ -96,7 +96,7 @@ void write_stats(const std::string& path, const Soc& soc, const RunOptions& o,
              {"firmware", o.firmware},
              {"platform", soc.config().name},
              {"quantum_ps", static_cast<uint64_t>(tlm::tlm_global_quantum::instance().get().value())},
-             {"simulated_time_ps", static_cast<uint64_t>(sc_core::sc_time_stamp().value())},
+             {"simulated_time_ps", static_cast<uint64_t>(soc.simulated_time().value())},
              {"instructions", soc.instructions()},
              {"exit_code", s.exit_code},
              {"reason", s.reason}};
@@ -141,7 +141,7 @@ int run_vp(const RunOptions& o) {
   const double mips = host_s > 0 ? soc->instructions() / host_s / 1e6 : 0.0;
   if (!o.quiet || s.exit_code != 0)
     fmt::print(stderr, "vp: {}; {} instructions, {} simulated, {:.3f} s host, {:.1f} MIPS\n",
-               s.reason, soc->instructions(), units::format_time(sc_core::sc_time_stamp()), host_s,
+               s.reason, soc->instructions(), units::format_time(soc->simulated_time()), host_s,
                mips);
   // The process status keeps 8 bits: a firmware failure code such as 256
   // must not turn into a pass.

@@ -4,7 +4,8 @@
 // first free slot at or after the request's local time (ResourceCalendar);
 // the wait for the bus is charged to the initiator, so initiators measurably
 // slow each other down. DMI requests are forwarded (address-translated) when
-// allowed, with the bus cost of one beat added to the DMI latency.
+// allowed, with the bus cost of a 4-byte transfer (arbitration + beats) added
+// to the DMI latency.
 #pragma once
 
 #include <cstdint>

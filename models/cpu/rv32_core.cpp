@@ -183,6 +183,12 @@ inline const DecodedInsn* Rv32Core::insn_at(uint32_t pc, uint64_t& now) {
 const DecodedInsn* Rv32Core::insn_at_slow(uint32_t pc, uint64_t& now) {
   const uint32_t base = pc & ~(kPageSize - 1);
   DecodedPage* page = page_for(base, now);
+  if (page != nullptr) {  // page switch: the slot may already be decoded
+    cur_page_ = page;
+    cur_page_base_ = base;
+    DecodedInsn* slot = &page->slots[(pc - base) >> 1];
+    if (slot->op != Op::kUndecoded) return slot;
+  }
   uint16_t low = 0, high = 0;
   if (!fetch16(pc, low, now)) return nullptr;
   uint32_t bits = low;
@@ -203,8 +209,6 @@ const DecodedInsn* Rv32Core::insn_at_slow(uint32_t pc, uint64_t& now) {
     if (DmiRegion* next = dmi_region_for(pc + 2, 2))
       next->code_pages[(pc + 2 - next->start) >> kPageBits] = 1;
   }
-  cur_page_ = page;
-  cur_page_base_ = base;
   DecodedInsn& slot = page->slots[(pc - base) >> 1];
   slot = d;
   return &slot;
@@ -247,7 +251,7 @@ bool Rv32Core::fetch16(uint32_t addr, uint16_t& out, uint64_t& now) {
   return false;
 }
 
-void Rv32Core::invalidate_code(uint64_t addr, DmiRegion& region) {
+void Rv32Core::invalidate_code(uint64_t addr) {
   // Clear the page in place (the executing instruction may live in it); the
   // last slot of the previous page may hold a 32-bit instruction that spills
   // into this page, so it goes too.
@@ -256,7 +260,6 @@ void Rv32Core::invalidate_code(uint64_t addr, DmiRegion& region) {
   if (auto it = pages_.find(base - kPageSize); it != pages_.end())
     it->second->slots.back() = DecodedInsn{};
   ++code_invalidations_;
-  (void)region;
 }
 
 void Rv32Core::flush_decoded() {
@@ -284,7 +287,7 @@ inline bool Rv32Core::store(uint32_t addr, T value, uint64_t& now) {
   if ((addr & (sizeof(T) - 1)) == 0 && off + sizeof(T) <= r.write_size) {
     std::memcpy(r.host + off, &value, sizeof(T));
     now += r.write_latency_ps;
-    if (r.code_pages[off >> kPageBits]) invalidate_code(addr, r);
+    if (r.code_pages[off >> kPageBits]) invalidate_code(addr);
     return true;
   }
   return store_slow(addr, &value, sizeof(T), now);
@@ -328,7 +331,7 @@ bool Rv32Core::store_slow(uint32_t addr, const void* in, unsigned len, uint64_t&
     const uint64_t off = addr - r->start;
     std::memcpy(r->host + off, in, len);
     now += r->write_latency_ps;
-    if (r->code_pages[off >> kPageBits]) invalidate_code(addr, *r);
+    if (r->code_pages[off >> kPageBits]) invalidate_code(addr);
     return true;
   }
   bool dmi_hint = false;
@@ -339,13 +342,9 @@ bool Rv32Core::store_slow(uint32_t addr, const void* in, unsigned len, uint64_t&
     fault_tval_ = addr;
     return false;
   }
-  // Code cached from memory without DMI is never cached, so nothing to
-  // invalidate here; a store may still hit a page decoded through DMI that
-  // this path reached another way.
-  if (pages_.count(addr & ~(kPageSize - 1))) {
-    const uint32_t base = addr & ~(kPageSize - 1);
-    pages_[base]->slots.fill(DecodedInsn{});
-  }
+  // Code fetched without DMI is never cached, but a store through the bus
+  // may still hit a page that was decoded through DMI.
+  invalidate_code(addr);
   if (dmi_hint && cfg_.dmi) {
     if (DmiRegion* r = acquire_dmi(addr, tlm::TLM_WRITE_COMMAND)) data_region_ = r;
   } else {
@@ -578,11 +577,11 @@ bool Rv32Core::exec_csr(const DecodedInsn& d, uint64_t now) {
   const uint32_t operand = imm_form ? static_cast<uint32_t>(d.imm) : regs_[d.rs1];
   const bool is_write_op = d.op == Op::kCsrrw || d.op == Op::kCsrrwi;
   const bool writes = is_write_op || d.rs1 != 0;  // csrrs/csrrc with x0/zimm 0 only read
-  const bool reads = !(is_write_op && d.rd == rv32::kZeroSink);
   if (writes && csr::is_read_only(d.csr)) return false;
   uint32_t old = 0;
   if (!csr_read(d.csr, old, now)) return false;
-  (void)reads;  // reads have no side effects on this hart
+  // csrrw with rd=x0 does not read; no CSR on this hart has read side
+  // effects, so reading unconditionally is equivalent.
   if (writes) {
     uint32_t value = operand;
     if (d.op == Op::kCsrrs || d.op == Op::kCsrrsi) value = old | operand;

@@ -91,7 +91,7 @@ class Rv32Core : public sc_core::sc_module, public StatsSource {
     fault_handler_ = std::move(handler);
   }
   // riscv-tests HTIF convention: a non-zero word written to `tohost` ends the
-  // run with code (value >> 1); polled at every quantum boundary.
+  // run with code (value >> 1); polled at every synchronisation with SystemC.
   void set_tohost(uint32_t address, std::function<void(uint32_t code)> on_exit) {
     tohost_address_ = address;
     on_tohost_ = std::move(on_exit);
@@ -105,6 +105,8 @@ class Rv32Core : public sc_core::sc_module, public StatsSource {
     if (index != 0) regs_[index] = value;
   }
   uint64_t instret() const { return retired_; }
+  // The hart's local time (it runs ahead of sc_time_stamp by up to a quantum).
+  sc_core::sc_time local_time() const { return sc_core::sc_time(static_cast<double>(now_ps_), sc_core::SC_PS); }
   uint64_t cycles() const;
   bool sleeping() const { return sleeping_; }
   const std::optional<TrapRecord>& last_trap() const { return last_trap_; }
@@ -147,7 +149,7 @@ class Rv32Core : public sc_core::sc_module, public StatsSource {
   const rv32::DecodedInsn* insn_at_slow(uint32_t pc, uint64_t& now);
   DecodedPage* page_for(uint32_t page_base, uint64_t& now);
   bool fetch16(uint32_t addr, uint16_t& out, uint64_t& now);
-  void invalidate_code(uint64_t addr, DmiRegion& region);
+  void invalidate_code(uint64_t addr);
   void flush_decoded();
 
   // ---- data access ----

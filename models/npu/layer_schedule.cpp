@@ -1,10 +1,10 @@
 #include "npu/layer_schedule.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <numeric>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace hpvp::npu {
 
@@ -41,9 +41,7 @@ Geometry geometry_of(const Layer& l) {
       g.pointwise = l.k_h == 1 && l.k_w == 1 && l.stride_h == 1 && l.stride_w == 1 && l.pad_top == 0 &&
                     l.pad_left == 0 && l.in_h == l.out_h && l.in_w == l.out_w;
       break;
-    case Op::kGemm:
-      g.in_w = g.out_w = 1, g.out_h = l.in_h;
-      break;
+    case Op::kGemm: g.in_w = g.out_w = 1, g.out_h = l.in_h; break;
     default: break;  // add, relu: same shape; GAP: bands over input pixels
   }
   if (g.groups <= 0) g.groups = 1;
@@ -56,7 +54,8 @@ Geometry geometry_of(const Layer& l) {
 // Input pixels read by output pixels [p0, p1), as sorted disjoint pixel
 // intervals: the same pixels for pointwise layers, else whole input rows
 // (with the halo) of the output rows the band touches.
-void input_pixels(const Geometry& g, uint64_t p0, uint64_t p1, std::vector<std::pair<uint64_t, uint64_t>>& out) {
+void input_pixels(const Geometry& g, uint64_t p0, uint64_t p1,
+                  std::vector<std::pair<uint64_t, uint64_t>>& out) {
   out.clear();
   if (g.pointwise) {
     out.emplace_back(p0, p1);
@@ -137,9 +136,7 @@ struct Planner {
 
   bool gap() const { return l.op == Op::kGap; }
   // Pixels the bands split: output pixels, or the input pixels of GAP.
-  uint64_t band_space() const {
-    return gap() ? uint64_t(g.in_h) * g.in_w : uint64_t(g.out_h) * g.out_w;
-  }
+  uint64_t band_space() const { return gap() ? uint64_t(g.in_h) * g.in_w : uint64_t(g.out_h) * g.out_w; }
 
   // Conservative scratchpad needs of a band of P pixels (a sub-byte run that
   // starts mid-byte takes one more byte).
@@ -208,7 +205,9 @@ struct Planner {
 
   // Every tensor must fit the 32-bit address space.
   bool check_ranges() const {
-    auto in_space = [](uint32_t base, uint64_t bytes) { return uint64_t(base) + bytes <= (uint64_t(1) << 32); };
+    auto in_space = [](uint32_t base, uint64_t bytes) {
+      return uint64_t(base) + bytes <= (uint64_t(1) << 32);
+    };
     const uint64_t in_b = packed_bytes(l.in_elements(), abits);
     const uint64_t out_b = packed_bytes(l.out_elements(), abits);
     bool ok = in_space(l.in_addr, in_b) && in_space(l.out_addr, out_b);
@@ -306,15 +305,17 @@ struct Planner {
           std::lcm(byte_pixel_unit(ct >= uint64_t(g.out_c)), s.strict_alignment ? fold_pixel_unit() : 1),
           band_space());
       fail(NPU_ERR_SPAD_OVERFLOW,
-           fmt::format("minimal tile does not fit: {} filter(s) of {} weights need {} B of the filter "
-                       "scratchpad ({} B usable); {} output pixel(s) need {} B of input ({} B usable) "
-                       "and {} B of output ({} B usable){}",
-                       ct, g.k_g, w_need(ct), cap_w, px, in_need(px, cin), cap_in, out_need(px, ct), cap_out,
-                       s.strict_alignment ? " (strict alignment: tiles must be fold-aligned)"
-                       : !byte_aligned(uint64_t(g.out_c) * abits)
-                           ? fmt::format(" ({} channels of {} bits: channel slices are not byte aligned, "
-                                         "so the output channels cannot be split)", g.out_c, abits)
-                           : std::string()));
+           fmt::format(
+               "minimal tile does not fit: {} filter(s) of {} weights need {} B of the filter "
+               "scratchpad ({} B usable); {} output pixel(s) need {} B of input ({} B usable) "
+               "and {} B of output ({} B usable){}",
+               ct, g.k_g, w_need(ct), cap_w, px, in_need(px, cin), cap_in, out_need(px, ct), cap_out,
+               s.strict_alignment ? " (strict alignment: tiles must be fold-aligned)"
+               : !byte_aligned(uint64_t(g.out_c) * abits)
+                   ? fmt::format(" ({} channels of {} bits: channel slices are not byte aligned, "
+                                 "so the output channels cannot be split)",
+                                 g.out_c, abits)
+                   : std::string()));
       return;
     }
     const bool ch_aligned = chosen.whole_groups || chosen.ct % gran == 0;
@@ -346,7 +347,8 @@ struct Planner {
         for (int j = 0; j < ng; j += static_cast<int>(c.ct)) {
           const int c0 = gi * ng + j, c1 = gi * ng + std::min(ng, j + static_cast<int>(c.ct));
           const bool all = g.groups == 1;
-          chs.push_back({c0, c1, 1, uint64_t(c1 - c0), all ? 0 : gi * cin_g, all ? g.in_c : (gi + 1) * cin_g});
+          chs.push_back(
+              {c0, c1, 1, uint64_t(c1 - c0), all ? 0 : gi * cin_g, all ? g.in_c : (gi + 1) * cin_g});
         }
     }
     const uint64_t total = band_space();
@@ -382,7 +384,8 @@ struct Planner {
             Emitter m{t.loads, t.loads.size(), false};
             m.range(l.quant_addr, uint64_t(ch.c0), uint64_t(ch.c1), 32);
             Emitter sh{t.loads, t.loads.size(), false};
-            sh.range(l.quant_addr + 4u * static_cast<uint32_t>(l.out_c), uint64_t(ch.c0), uint64_t(ch.c1), 32);
+            sh.range(l.quant_addr + 4u * static_cast<uint32_t>(l.out_c), uint64_t(ch.c0),
+                     uint64_t(ch.c1), 32);
             bytes += m.bytes + sh.bytes;
           }
           w_resident = bytes;
@@ -425,7 +428,8 @@ struct Planner {
     for (uint64_t p0 = 0; p0 < total; p0 += band) {
       const uint64_t p1 = std::min(total, p0 + band);
       Tile t;
-      t.px0 = static_cast<uint32_t>(p0), t.pxs = static_cast<uint32_t>(p1 - p0), t.ch0 = 0, t.chs = g.out_c;
+      t.px0 = static_cast<uint32_t>(p0), t.pxs = static_cast<uint32_t>(p1 - p0), t.ch0 = 0,
+      t.chs = g.out_c;
       if (gap())
         px.assign(1, {p0, p1});
       else
@@ -446,7 +450,9 @@ struct Planner {
       const uint64_t elems = (p1 - p0) * uint64_t(g.out_c);
       switch (l.op) {
         case Op::kMaxPool:
-        case Op::kAvgPool: t.compute_cycles = vector_cycles(elems, uint64_t(l.k_h) * l.k_w, a.vector_lanes); break;
+        case Op::kAvgPool:
+          t.compute_cycles = vector_cycles(elems, uint64_t(l.k_h) * l.k_w, a.vector_lanes);
+          break;
         case Op::kAdd: t.compute_cycles = vector_cycles(elems, 2, a.vector_lanes); break;
         default: t.compute_cycles = vector_cycles(elems, 1, a.vector_lanes); break;  // relu, gap
       }

@@ -239,7 +239,7 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
     fail(desc_addr, NPU_ERR_BUS, fmt::format("DMA bus error at 0x{:08x}", last_dma_error_));
     return false;
   }
-  account_layer(layer, rec);
+  account_layer(layer, plan, rec);
   next = desc.next;
   if (desc.flags & NPU_FLAG_IRQ) raise(NPU_IRQ_DONE);
   return true;
@@ -309,10 +309,10 @@ npu_error Npu::compute_functional(const Layer& l, std::vector<uint8_t>& out, std
   if (!in2.empty()) unpack_int(in2_raw.data(), in_n, formats_.act_bits, in2.data());
   unpack_int(w_raw.data(), w_n, formats_.weight_bits, w.data());
   std::vector<int32_t> bias(l.out_c, 0), mult(l.out_c, l.mult), shift(l.out_c, l.shift);
-  if (l.has_bias()) std::memcpy(bias.data(), bias_raw.data(), bias_raw.size());
+  if (l.has_bias()) unpack_i32(bias_raw.data(), l.out_c, bias.data());
   if (l.per_channel()) {
-    std::memcpy(mult.data(), quant_raw.data(), 4 * uint64_t(l.out_c));
-    std::memcpy(shift.data(), quant_raw.data() + 4 * uint64_t(l.out_c), 4 * uint64_t(l.out_c));
+    unpack_i32(quant_raw.data(), l.out_c, mult.data());
+    unpack_i32(quant_raw.data() + 4 * uint64_t(l.out_c), l.out_c, shift.data());
     for (int c = 0; c < l.out_c; ++c) {
       if (mult[c] < 0 || shift[c] < -31 || shift[c] > 30) {
         why = fmt::format("channel {}: multiplier {} / shift {} out of range", c, mult[c], shift[c]);
@@ -416,10 +416,12 @@ void Npu::account_memory(uint64_t addr, uint64_t bytes) {
   }
 }
 
-void Npu::account_layer(const Layer& l, LayerRecord& rec) {
-  const SpadTraffic traffic = spad_traffic(l, formats_, cfg_.array);
-  cnt_.spad_read += traffic.read_bytes;
-  cnt_.spad_write += traffic.write_bytes;
+void Npu::account_layer(const Layer& l, const LayerPlan& plan, LayerRecord& rec) {
+  // Array-side operand traffic plus the DMA filling and draining the spads.
+  const SpadTraffic array = spad_traffic(l, formats_, cfg_.array);
+  const SpadTraffic dma = dma_spad_traffic(plan);
+  cnt_.spad_read += array.read_bytes + dma.read_bytes;
+  cnt_.spad_write += array.write_bytes + dma.write_bytes;
   cnt_.compute_cycles += rec.compute_cycles;
   cnt_.stall_cycles += rec.stall_cycles;
   cnt_.macs += rec.macs;

@@ -111,7 +111,7 @@ class Npu : public sc_core::sc_module, public StatsSource {
                     LayerRecord& rec);
   uint64_t now_ps() const;
   void account_memory(uint64_t addr, uint64_t bytes);
-  void account_layer(const Layer& l, LayerRecord& rec);
+  void account_layer(const Layer& l, const LayerPlan& plan, LayerRecord& rec);
   Energy energy() const;
 
   Config cfg_;

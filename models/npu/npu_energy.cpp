@@ -142,7 +142,8 @@ SpadTraffic spad_traffic(const Layer& l, const Formats& f, const ArrayConfig& a)
     const uint64_t outs = g.m * g.n * g.groups;
     const uint64_t spills = outs * (psum_folds - 1);  // partial sums written then read back
     const uint64_t params = uint64_t(l.out_c) * ((l.has_bias() ? 4 : 0) + (l.per_channel() ? 8 : 0));
-    t.read_bytes = packed_bytes(ifmap * g.groups, ab) + packed_bytes(filter * g.groups, wb) + spills * 4 + params;
+    t.read_bytes =
+        packed_bytes(ifmap * g.groups, ab) + packed_bytes(filter * g.groups, wb) + spills * 4 + params;
     t.write_bytes = packed_bytes(outs, ab) + spills * 4;
     return t;
   }

@@ -13,12 +13,12 @@
 
 namespace hpvp::npu {
 
-struct EnergyConfig {  // all overridable from YAML; defaults = default_energy(kInt8, 16, 16)
-  double mac_pj = 0.3;                  // per MAC at this NPU's precision (mult + accumulate)
+struct EnergyConfig {   // all overridable from YAML; defaults = default_energy(kInt8, 16, 16)
+  double mac_pj = 0.3;  // per MAC at this NPU's precision (mult + accumulate)
   double spad_read_pj_per_byte = 1.25;  // scratchpad SRAM
   double spad_write_pj_per_byte = 1.25;
-  double static_mw = 5.12;              // leakage + clock of the array while busy
-  double idle_mw = 1.28;                // clock-gated idle (leakage only)
+  double static_mw = 5.12;  // leakage + clock of the array while busy
+  double idle_mw = 1.28;    // clock-gated idle (leakage only)
 };
 
 // Defaults for a rows x cols array of the given precision (Horowitz, ISSCC

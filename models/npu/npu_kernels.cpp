@@ -9,7 +9,8 @@
 //    output keeps the reference summation order). A vectorised requantization
 //    epilogue writes int8.
 //  - Depthwise (one input and one output channel per group): direct
-//    convolution, output channels innermost.
+//    convolution, output channels innermost (AVX2: two taps at a time
+//    through VPMADDWD, 16 channels per step).
 //  - Pools and element-wise ops: channels innermost.
 // Hot functions have an AVX2 version (explicit intrinsics, selected at run
 // time) and a generic C++ version (compiled with target_clones where GCC
@@ -203,42 +204,88 @@ HPVP_CLONES void im2col_rows(const Geom& g, const Src* in, int grp, int32_t zp, 
 
 // ---------------------------------------------------------------------------
 // Integer requantization epilogue: out[j] = clamp(MBQM(acc[j] + bias[j],
-// mult[j], shift[j]) + zp, lo, hi). Shifts already clamped to [-31, 30].
+// mult[j], shift[j]) + zp, lo, hi) for output channels ch0 + j.
 
 struct OutQ {
   int32_t zp, lo, hi;
 };
 
-void requant_row_generic(const int32_t* acc, int n, const int32_t* bias, const int32_t* mult,
-                         const int32_t* shift, OutQ q, int8_t* out) {
+// Per-output-channel parameters, expanded once per layer, with the values
+// the vector MBQM derives from the shift precomputed.
+struct ChannelParams {
+  std::vector<int32_t> bias, mult, shift;
+  std::vector<int32_t> left, right, mask, half_mask, sat_hi, sat_lo;
+  bool any_left = false;      // some shift > 0: the saturating left shift is needed
+  bool any_mult_min = false;  // some mult == INT32_MIN: the SRDHM overflow case exists
+};
+
+ChannelParams expand_params(const Layer& l, const IntParams& p, int64_t out_c) {
+  ChannelParams c;
+  c.bias.assign(out_c, 0);
+  for (auto* v : {&c.mult, &c.shift, &c.left, &c.right, &c.mask, &c.half_mask, &c.sat_hi, &c.sat_lo}) v->resize(out_c);
+  const bool bias = l.has_bias() && p.bias;
+  for (int64_t i = 0; i < out_c; ++i) {
+    if (bias) c.bias[i] = p.bias[i];
+    c.mult[i] = p.mult ? p.mult[i] : l.mult;
+    const int32_t s = clamp_shift(p.shift ? p.shift[i] : l.shift);
+    c.shift[i] = s;
+    c.left[i] = s > 0 ? s : 0;
+    c.right[i] = s > 0 ? 0 : -s;
+    c.mask[i] = int32_t((int64_t(1) << c.right[i]) - 1);
+    c.half_mask[i] = c.mask[i] >> 1;
+    c.sat_hi[i] = kI32Max >> c.left[i];
+    c.sat_lo[i] = kI32Min >> c.left[i];
+    c.any_left |= c.left[i] > 0;
+    c.any_mult_min |= c.mult[i] == kI32Min;
+  }
+  return c;
+}
+
+void requant_row_generic(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0, OutQ q, int8_t* out) {
+  const int32_t* bias = cp.bias.data() + ch0;
+  const int32_t* mult = cp.mult.data() + ch0;
+  const int32_t* shift = cp.shift.data() + ch0;
   for (int j = 0; j < n; ++j)
     out[j] = out_clamp(mbqm(wrap_add(acc[j], bias[j]), mult[j], shift[j]), q.zp, q.lo, q.hi);
 }
 
 #if HPVP_NPU_X86
-// MBQM on 8 lanes: per-lane multiplier m and left/right shifts.
-HPVP_AVX2 inline __m256i mbqm8(__m256i x, __m256i m, __m256i left, __m256i right) {
-  const __m256i max32 = _mm256_set1_epi32(kI32Max), min32 = _mm256_set1_epi32(kI32Min);
-  const __m256i one = _mm256_set1_epi32(1), zero = _mm256_setzero_si256();
-  // saturating x * 2^left
-  const __m256i hi = _mm256_srav_epi32(max32, left), lo = _mm256_srav_epi32(min32, left);
+HPVP_AVX2 inline __m256i sat_shl8(__m256i x, __m256i left, __m256i sat_hi, __m256i sat_lo) {
   __m256i y = _mm256_sllv_epi32(x, left);
-  y = _mm256_blendv_epi8(y, max32, _mm256_cmpgt_epi32(x, hi));
-  y = _mm256_blendv_epi8(y, min32, _mm256_cmpgt_epi32(lo, x));
-  // SRDHM: low 32 bits of (y*m + 2^30) >> 31, even and odd lanes separately
+  y = _mm256_blendv_epi8(y, _mm256_set1_epi32(kI32Max), _mm256_cmpgt_epi32(x, sat_hi));
+  return _mm256_blendv_epi8(y, _mm256_set1_epi32(kI32Min), _mm256_cmpgt_epi32(sat_lo, x));
+}
+
+// SaturatingRoundingDoublingHighMul: low 32 bits of (y*m + 2^30) >> 31, even
+// and odd lanes separately; kMin: handle y == m == INT32_MIN.
+template <bool kMin>
+HPVP_AVX2 inline __m256i srdhm8(__m256i y, __m256i m) {
   const __m256i round = _mm256_set1_epi64x(int64_t(1) << 30);
   __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(y, m), round);
   __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(y, 32), _mm256_srli_epi64(m, 32)), round);
-  pe = _mm256_srli_epi64(pe, 31);
-  po = _mm256_slli_epi64(po, 1);
-  __m256i r = _mm256_blend_epi32(pe, po, 0xAA);
-  const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(y, min32), _mm256_cmpeq_epi32(m, min32));
-  r = _mm256_blendv_epi8(r, max32, sat);
-  // RoundingDivideByPOT
-  const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+  __m256i r = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
+  if constexpr (kMin) {
+    const __m256i min32 = _mm256_set1_epi32(kI32Min);
+    const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(y, min32), _mm256_cmpeq_epi32(m, min32));
+    r = _mm256_blendv_epi8(r, _mm256_set1_epi32(kI32Max), sat);
+  }
+  return r;
+}
+
+// RoundingDivideByPOT with precomputed mask = 2^right - 1 and mask >> 1.
+HPVP_AVX2 inline __m256i rdbp8(__m256i r, __m256i right, __m256i mask, __m256i half_mask) {
   const __m256i rem = _mm256_and_si256(r, mask);
-  const __m256i thr = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(zero, r));
+  const __m256i thr = _mm256_sub_epi32(half_mask, _mm256_cmpgt_epi32(_mm256_setzero_si256(), r));
   return _mm256_sub_epi32(_mm256_srav_epi32(r, right), _mm256_cmpgt_epi32(rem, thr));
+}
+
+// MBQM with every parameter per lane (general form).
+HPVP_AVX2 inline __m256i mbqm8(__m256i x, __m256i m, __m256i left, __m256i right) {
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i sat_hi = _mm256_srav_epi32(_mm256_set1_epi32(kI32Max), left);
+  const __m256i sat_lo = _mm256_srav_epi32(_mm256_set1_epi32(kI32Min), left);
+  const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+  return rdbp8(srdhm8<true>(sat_shl8(x, left, sat_hi, sat_lo), m), right, mask, _mm256_srli_epi32(mask, 1));
 }
 
 HPVP_AVX2 inline void shifts8(__m256i s, __m256i& left, __m256i& right) {
@@ -254,29 +301,37 @@ HPVP_AVX2 inline void store_out8(__m256i r, __m256i zp, __m256i lo_m_zp, __m256i
   _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packs_epi16(w16, w16));
 }
 
-HPVP_AVX2 void requant_row_avx2(const int32_t* acc, int n, const int32_t* bias, const int32_t* mult,
-                                const int32_t* shift, OutQ q, int8_t* out) {
+HPVP_AVX2 inline __m256i ld8(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+template <bool kLeft, bool kMin>
+HPVP_AVX2 void requant_row_avx2(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0, OutQ q,
+                                int8_t* out) {
   const __m256i zp = _mm256_set1_epi32(q.zp);
   const __m256i lo = _mm256_set1_epi32(q.lo - q.zp), hi = _mm256_set1_epi32(q.hi - q.zp);
   int j = 0;
   for (; j + 8 <= n; j += 8) {
-    const __m256i a = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + j)),
-                                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + j)));
-    __m256i left, right;
-    shifts8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(shift + j)), left, right);
-    const __m256i r = mbqm8(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mult + j)), left, right);
-    store_out8(r, zp, lo, hi, out + j);
+    const int64_t c = ch0 + j;
+    __m256i x = _mm256_add_epi32(ld8(acc + j), ld8(cp.bias.data() + c));
+    if constexpr (kLeft) x = sat_shl8(x, ld8(cp.left.data() + c), ld8(cp.sat_hi.data() + c), ld8(cp.sat_lo.data() + c));
+    const __m256i r = srdhm8<kMin>(x, ld8(cp.mult.data() + c));
+    store_out8(rdbp8(r, ld8(cp.right.data() + c), ld8(cp.mask.data() + c), ld8(cp.half_mask.data() + c)), zp, lo,
+               hi, out + j);
   }
-  requant_row_generic(acc + j, n - j, bias + j, mult + j, shift + j, q, out + j);
+  requant_row_generic(acc + j, n - j, cp, ch0 + j, q, out + j);
 }
 #endif
 
-void requant_row(const int32_t* acc, int n, const int32_t* bias, const int32_t* mult, const int32_t* shift,
-                 OutQ q, int8_t* out) {
+void requant_row(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0, OutQ q, int8_t* out) {
 #if HPVP_NPU_X86
-  if (use_avx2()) return requant_row_avx2(acc, n, bias, mult, shift, q, out);
+  if (use_avx2()) {
+    if (cp.any_left)
+      return cp.any_mult_min ? requant_row_avx2<true, true>(acc, n, cp, ch0, q, out)
+                             : requant_row_avx2<true, false>(acc, n, cp, ch0, q, out);
+    return cp.any_mult_min ? requant_row_avx2<false, true>(acc, n, cp, ch0, q, out)
+                           : requant_row_avx2<false, false>(acc, n, cp, ch0, q, out);
+  }
 #endif
-  requant_row_generic(acc, n, bias, mult, shift, q, out);
+  requant_row_generic(acc, n, cp, ch0, q, out);
 }
 
 // ---------------------------------------------------------------------------
@@ -361,24 +416,6 @@ void pack_int_weights(const int8_t* w, int N, int64_t K, int64_t Kp, int16_t* B)
   }
 }
 
-struct ChannelParams {
-  std::vector<int32_t> bias, mult, shift;
-};
-
-ChannelParams expand_params(const Layer& l, const IntParams& p, int64_t out_c) {
-  ChannelParams c;
-  c.bias.assign(out_c, 0);
-  c.mult.resize(out_c);
-  c.shift.resize(out_c);
-  const bool bias = l.has_bias() && p.bias;
-  for (int64_t i = 0; i < out_c; ++i) {
-    if (bias) c.bias[i] = p.bias[i];
-    c.mult[i] = p.mult ? p.mult[i] : l.mult;
-    c.shift[i] = clamp_shift(p.shift ? p.shift[i] : l.shift);
-  }
-  return c;
-}
-
 void int_conv_gemm(const Layer& l, const Geom& g, const int8_t* in, const int8_t* w, const ChannelParams& cp,
                    int8_t* out) {
   const int64_t K = g.K, Kp = (K + 1) & ~int64_t(1), M = g.M();
@@ -404,8 +441,7 @@ void int_conv_gemm(const Layer& l, const Geom& g, const int8_t* in, const int8_t
         for (int t = 0; t < rows_padded; t += kMR) {
           micro(A.data() + t * Kp, Kp, B.data() + int64_t(p) * kNR * Kp, Kp / 2, C);
           for (int i = 0; i < kMR && t + i < rows; ++i)
-            requant_row(C + i * kNR, nv, cp.bias.data() + ch0, cp.mult.data() + ch0, cp.shift.data() + ch0, q,
-                        out + (m0 + t + i) * g.out_c + ch0);
+            requant_row(C + i * kNR, nv, cp, ch0, q, out + (m0 + t + i) * g.out_c + ch0);
         }
       }
     }
@@ -510,8 +546,7 @@ void int_depthwise(const Layer& l, const Geom& g, const int8_t* in, const int8_t
       if (c_vec) dw_int_pixel_avx2(taps.data(), ntaps, wp.data(), C, l.in_zp, acc.data());
 #endif
       if (c_vec < C) dw_int_pixel(taps.data(), ntaps, wt.data(), C, l.in_zp, c_vec, C, acc.data());
-      requant_row(acc.data(), int(C), cp.bias.data(), cp.mult.data(), cp.shift.data(), q,
-                  out + (oy * g.out_w + ox) * C);
+      requant_row(acc.data(), int(C), cp, 0, q, out + (oy * g.out_w + ox) * C);
     }
 }
 

@@ -1,5 +1,6 @@
 #include "npu_layer.h"
 
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -127,7 +128,14 @@ npu_error check_shapes(const Layer& l, std::string& why) {
 }
 
 npu_error check_quant(const Layer& l, const Formats& f, std::string& why) {
-  if (f.is_float) return NPU_ERR_NONE;
+  if (f.is_float) {
+    float lo, hi;
+    std::memcpy(&lo, &l.act_min, 4);
+    std::memcpy(&hi, &l.act_max, 4);
+    if (std::isnan(lo) || std::isnan(hi) || lo > hi)
+      return fail(why, NPU_ERR_BAD_QUANT, fmt::format("float clamp [{}, {}] is empty or NaN", lo, hi));
+    return NPU_ERR_NONE;
+  }
   auto shift_ok = [](int32_t s) { return s >= -31 && s <= 30; };
   if (!shift_ok(l.shift) || !shift_ok(l.in_shift) || !shift_ok(l.in2_shift))
     return fail(why, NPU_ERR_BAD_QUANT, "requant shift outside [-31, 30]");
@@ -182,8 +190,7 @@ npu_error decode_layer(const npu_desc_t& d, Precision p, Layer& l, std::string& 
     return fail(why, NPU_ERR_MISALIGNED, "weight address misaligned");
   if ((l.has_bias() && !aligned(l.bias_addr, 4)) || (l.per_channel() && !aligned(l.quant_addr, 4)))
     return fail(why, NPU_ERR_MISALIGNED, "bias/quant arrays must be 4-byte aligned");
-  if ((l.op == Op::kMaxPool || l.op == Op::kAvgPool || l.op == Op::kGap || l.op == Op::kRelu) &&
-      (l.has_bias() || l.per_channel()))
+  if (!l.uses_weights() && (l.has_bias() || l.per_channel()))
     return fail(why, NPU_ERR_UNSUPPORTED, "bias/per-channel flags apply to conv2d and gemm only");
   return NPU_ERR_NONE;
 }

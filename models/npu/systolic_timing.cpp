@@ -48,7 +48,8 @@ ComputeCycles gemm_cycles(uint64_t m, uint64_t n, uint64_t k, uint64_t groups, c
   out.cycles = fold_sequence_cycles(fm, out.folds, a.fold_overlap, a.rows);
   out.macs = m * n * k * groups;
   const double pes = static_cast<double>(a.rows) * a.cols;
-  out.utilization = out.cycles ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * pes) : 0;
+  out.utilization =
+      out.cycles ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * pes) : 0;
   return out;
 }
 
@@ -66,7 +67,8 @@ ComputeCycles analog_cycles(uint64_t m, uint64_t n, uint64_t k, uint64_t cin, ui
   out.cycles = per_group * groups;
   out.macs = m * n * k * groups;
   const double pes = static_cast<double>(a.rows) * a.cols;
-  out.utilization = out.cycles ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * pes) : 0;
+  out.utilization =
+      out.cycles ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * pes) : 0;
   return out;
 }
 
@@ -78,7 +80,8 @@ ComputeCycles compute_cycles(const Layer& l, const ArrayConfig& a) {
   if (l.op == Op::kConv2d || l.op == Op::kGemm) {
     const GemmShape g = l.gemm();
     if (a.model == ComputeModel::kAnalogImc) {
-      const uint64_t cin = l.op == Op::kGemm ? g.k : g.k / std::max<uint64_t>(uint64_t(l.k_h) * l.k_w, 1);
+      const uint64_t cin =
+          l.op == Op::kGemm ? g.k : g.k / std::max<uint64_t>(uint64_t(l.k_h) * l.k_w, 1);
       return analog_cycles(g.m, g.n, g.k, cin, g.groups, a);
     }
     return gemm_cycles(g.m, g.n, g.k, g.groups, a);

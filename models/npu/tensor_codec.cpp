@@ -79,7 +79,7 @@ float fp16_to_fp32(uint16_t h) {
 void unpack_int(const uint8_t* src, uint64_t n, int bits, int8_t* dst) {
   switch (bits) {
     case 8:
-      std::memcpy(dst, src, n);
+      if (n) std::memcpy(dst, src, n);
       return;
     case 4:
       for (uint64_t i = 0; i < n / 2; ++i) {
@@ -103,7 +103,7 @@ void unpack_int(const uint8_t* src, uint64_t n, int bits, int8_t* dst) {
 void pack_int(const int8_t* src, uint64_t n, int bits, uint8_t* dst) {
   switch (bits) {
     case 8:
-      std::memcpy(dst, src, n);
+      if (n) std::memcpy(dst, src, n);
       return;
     case 4:
       for (uint64_t i = 0; i < n / 2; ++i)

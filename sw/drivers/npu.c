@@ -28,7 +28,7 @@ static inline volatile uint32_t *npu_reg(uint32_t base, uint32_t off) {
   return rt_reg32(base + off);
 }
 static inline volatile uint32_t *plic_reg(uint32_t off) { return rt_reg32(VIRT_PLIC_BASE + off); }
-static inline uint32_t slot_base(uint32_t slot) { return NPU_SLOT_BASE + slot * NPU_REGS_SIZE; }
+static inline uint32_t slot_base(uint32_t slot) { return NPU_SLOT_BASE(slot); }
 static inline void fence(void) { __asm__ volatile("fence rw, rw" ::: "memory"); }
 static inline uint32_t addr(const void *p) { return (uint32_t)(uintptr_t)p; }
 

@@ -2,9 +2,9 @@
  * wait, status and error decoding, performance counters.
  *
  * Register and descriptor layout: <hpvp/hw/npu.h> (shared with the C++
- * model). Platform convention: NPU slot i (0..NPU_MAX_SLOTS-1) has its
- * registers at NPU_SLOT_BASE + i * NPU_REGS_SIZE and drives PLIC source
- * NPU_PLIC_SOURCE(i), routed to hart 0's M-mode context (context 0).
+ * model). Platform convention (also in <hpvp/hw/npu.h>): NPU slot i
+ * (0..NPU_MAX_SLOTS-1) has its registers at NPU_SLOT_BASE(i) and drives PLIC
+ * source NPU_SLOT_IRQ(i), routed to hart 0's M-mode context (context 0).
  *
  * The driver owns the machine external interrupt (PLIC context 0) and, while
  * npu_wait() sleeps, hart 0's mtimecmp (watchdog). It installs its trap hook
@@ -24,9 +24,7 @@
 extern "C" {
 #endif
 
-#define NPU_SLOT_BASE 0x40000000u
-#define NPU_MAX_SLOTS 8u
-#define NPU_PLIC_SOURCE(slot) (1u + (slot))
+#define NPU_PLIC_SOURCE(slot) NPU_SLOT_IRQ(slot)
 #define NPU_PLIC_CONTEXT 0u  /* hart 0, M-mode */
 #define NPU_PLIC_PRIORITY 1u /* any non-zero priority above threshold 0 */
 

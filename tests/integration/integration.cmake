@@ -36,6 +36,7 @@ if(HPVP_BUILD_FIRMWARE)
     -- ${_vp} run --config ${_virt} --firmware ${_virt})
   add_test(NAME vp.deterministic COMMAND ${_it}/deterministic_stats.sh ${_vp} ${_virt} ${_fw}/selftest_irq.elf)
   add_test(NAME vp.trace_vcd COMMAND ${_it}/trace_vcd.sh ${_vp} ${_virt} ${_fw}/hello.elf)
+  set_tests_properties(vp.deterministic vp.trace_vcd PROPERTIES LABELS integration TIMEOUT 300)
 
   # Reference machine: the same ELFs pass on qemu-system-riscv32 -M virt.
   find_program(QEMU_RV32 qemu-system-riscv32)

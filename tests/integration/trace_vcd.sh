@@ -7,9 +7,22 @@ vp=$1 config=$2 elf=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$vp" run --quiet --config "$config" --firmware "$elf" --trace "$dir/run.vcd" >/dev/null </dev/null
-for sig in 'cpu0.pc' 'cpu0.instret' 'bus.address' 'bus.transactions' 'cpu0_mtip'; do
-  grep -q "\$var .* ${sig//./\\.} " "$dir/run.vcd" || { echo "FAIL: $sig not in VCD"; exit 1; }
-done
+# Full hierarchical names from the $scope/$var declarations.
+/usr/bin/python3 - "$dir/run.vcd" soc.cpu0.pc soc.cpu0.instret soc.cpu0.wfi soc.bus.address \
+  soc.bus.transactions soc.cpu0_mtip <<'PY'
+import sys
+scopes, names = [], set()
+for line in open(sys.argv[1]):
+    f = line.split()
+    if not f: continue
+    if f[0] == "$scope": scopes.append(f[2])
+    elif f[0] == "$upscope": scopes.pop()
+    elif f[0] == "$var": names.add(".".join(scopes[1:] + [f[4]]))
+    elif f[0] == "$enddefinitions": break
+missing = [s for s in sys.argv[2:] if s not in names]
+if missing:
+    sys.exit("FAIL: not in VCD: " + ", ".join(missing))
+PY
 vcd2fst "$dir/run.vcd" "$dir/run.fst" >/dev/null
 [ -s "$dir/run.fst" ] || { echo "FAIL: vcd2fst produced no FST"; exit 1; }
 fst2vcd "$dir/run.fst" >"$dir/back.vcd" 2>/dev/null

@@ -59,8 +59,8 @@ TEST(NpuEnergy, DefaultStaticPowerScalesWithPesAndArea) {
   EXPECT_NEAR(d.idle_mw, e8.idle_mw, 1e-12);
   // Twice the PEs, twice the static power; int4 PEs are about half the area.
   EXPECT_NEAR(default_energy(Precision::kInt8, 16, 32).static_mw, 10.24, 1e-12);
-  EXPECT_NEAR(default_energy(Precision::kInt4, 16, 16).static_mw, 5.12 * pe_area_relative(Precision::kInt4),
-              1e-12);
+  EXPECT_NEAR(default_energy(Precision::kInt4, 16, 16).static_mw,
+              5.12 * pe_area_relative(Precision::kInt4), 1e-12);
 }
 
 TEST(NpuEnergy, AccountArithmetic) {
@@ -115,7 +115,8 @@ TEST(NpuEnergy, SpadTrafficPerDataflow) {
   EXPECT_EQ(t.read_bytes, 72u + 72u);
   EXPECT_EQ(t.write_bytes, 32u);
   // int4 operands are packed: half the bytes.
-  t = spad_traffic(gemm(8, 4, 3), formats_of(Precision::kInt4), array(Dataflow::kOutputStationary, 4, 4));
+  t = spad_traffic(gemm(8, 4, 3), formats_of(Precision::kInt4),
+                   array(Dataflow::kOutputStationary, 4, 4));
   EXPECT_EQ(t.read_bytes, 24u);
   EXPECT_EQ(t.write_bytes, 16u);
   // Bias and per-channel parameters are read once: 4 + 8 B per channel.

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@
 #include "npu_reference.h"
 
 namespace hpvp::npu {
+namespace detail {
+void PrintTo(Isa isa, std::ostream* os) { *os << (isa == Isa::kAvx2 ? "avx2" : "generic"); }
+}  // namespace detail
 namespace {
 
 using detail::Isa;
@@ -299,7 +303,7 @@ const Geo kGapCases[] = {
 
 // ------------------------------------------------ reference: hand-computed
 
-TEST(Reference, FixedPointKnownValues) {
+TEST(NpuReference, FixedPointKnownValues) {
   EXPECT_EQ(ref::mbqm(100, 1 << 30, 1), 100);  // identity rescale
   EXPECT_EQ(ref::mbqm(-100, 1 << 30, 1), -100);
   EXPECT_EQ(ref::mbqm(1000, 1 << 30, -3), 63);  // 1000 * 0.5 / 8 = 62.5 -> 63
@@ -336,7 +340,7 @@ TEST(Reference, FixedPointKnownValues) {
   EXPECT_EQ(ref::mbqm(kI32Max, kI32Max, -60), ref::mbqm(kI32Max, kI32Max, -31));
 }
 
-TEST(Reference, HandComputedConv2x2) {
+TEST(NpuReference, HandComputedConv2x2) {
   // in 3x3x1 = 1..9, in_zp 1; w 2x2 = [1 0; -1 2]; bias 10.
   // (x - 1) = [0 1 2; 3 4 5; 6 7 8]
   // out = [0-3+8, 1-4+10; 3-6+14, 4-7+16] + 10 = [15 17; 21 23]
@@ -371,7 +375,7 @@ TEST(Reference, HandComputedConv2x2) {
   EXPECT_TRUE(same(out, padded));
 }
 
-TEST(Reference, HandComputedPoolsAndAdd) {
+TEST(NpuReference, HandComputedPoolsAndAdd) {
   // avgpool 1x2 over [1 2] -> 1.5 -> 2; [-1 -2] -> -1.5 -> -2
   npu_desc_t d = window_desc(Precision::kInt8, NPU_OP_AVGPOOL, {"", 1, 2, 2, 2, 1, 2, 1, 1, 0, 0, 0, 0, 1});
   Layer l = decode(d, Precision::kInt8);
@@ -411,7 +415,7 @@ TEST(Reference, HandComputedPoolsAndAdd) {
   EXPECT_EQ(ref::int_layer(l, r, nullptr, nullptr, nullptr, nullptr, nullptr), (std::vector<int8_t>{0, 3, 6}));
 }
 
-TEST(Reference, HandComputedFloat) {
+TEST(NpuReference, HandComputedFloat) {
   npu_desc_t d = window_desc(Precision::kFp32, NPU_OP_CONV2D, {"", 2, 2, 1, 1, 2, 2, 1, 1, 1, 0, 0, 0, 1});
   d.flags = NPU_FLAG_BIAS;
   Layer l = decode(d, Precision::kFp32);  // out 2x1: pad_top 1
@@ -440,7 +444,7 @@ TEST(Reference, HandComputedFloat) {
   EXPECT_EQ(out[0], 0.0f);
 }
 
-TEST(Reference, MemoryImageFp16RoundsOnce) {
+TEST(NpuReference, MemoryImageFp16RoundsOnce) {
   // GEMM 1x2x1 in fp16: 1 * 1 + 2^-11 * 1 = 1 + 2^-11 in fp32, which rounds
   // (tie to even) to 1.0 in half; 1 + 3 * 2^-11 rounds to 1 + 2^-9.
   npu_desc_t d = gemm_desc(Precision::kFp16, 2, 2, 1);
@@ -509,9 +513,14 @@ TEST_P(NpuKernels, VectorRequantMatchesReference) {
   const int32_t special_b[] = {kI32Max, kI32Min, kI32Max - 200, kI32Min + 200, 0, 1 << 30};
   for (int round = 0; round < 40; ++round) {
     for (auto& x : data.in) x = int8_t(rng());
+    // round % 4 picks the requant variant: shifts > 0 present or not,
+    // mult == INT32_MIN present or not.
+    const bool left = round % 2 == 0, min_mult = round % 4 < 2;
     for (int c = 0; c < C; ++c) {
       data.mult[c] = rng() % 4 ? int32_t(rng()) : special_m[rng() % 6];
-      data.shift[c] = int32_t(rng() % 81) - 40;
+      if (!min_mult && data.mult[c] == kI32Min) data.mult[c] = kI32Max;
+      if (min_mult && c == 11) data.mult[c] = kI32Min;
+      data.shift[c] = left ? int32_t(rng() % 81) - 40 : -int32_t(rng() % 45);
       data.bias[c] = rng() % 3 ? int32_t(rng()) >> (rng() % 32) : special_b[rng() % 6];
     }
     l.in_zp = int8_t(rng()), l.out_zp = int8_t(rng());

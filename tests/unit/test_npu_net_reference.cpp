@@ -13,7 +13,6 @@
 //    and compare every checksum the firmware prints with the host's
 //    (skipped if the vp, the ELF or the config is missing).
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -133,9 +132,12 @@ double real_value(int t, unsigned p, const void* data, size_t i) {
       std::memcpy(&v, b + 4 * i, 4);
       return v;
     }
-    case NPU_PREC_FP16: return hpvp::npu::ref::fp16_to_fp32(uint16_t(b[2 * i] | b[2 * i + 1] << 8));
-    case NPU_PREC_INT4: return double(f.scale) * (npu_get_int4(b, i) - f.zp);
-    default: return double(f.scale) * (int8_t(b[i]) - f.zp);
+    case NPU_PREC_FP16:
+      return hpvp::npu::ref::fp16_to_fp32(uint16_t(b[2 * i] | b[2 * i + 1] << 8));
+    case NPU_PREC_INT4:
+      return double(f.scale) * (npu_get_int4(b, i) - f.zp);
+    default:
+      return double(f.scale) * (int8_t(b[i]) - f.zp);
   }
 }
 
@@ -146,9 +148,14 @@ TEST(NpuNetHelpers, QuantizeMultiplierKnownValues) {
     double real;
     int32_t mult, shift;
   } cases[] = {
-      {0.5, 1 << 30, 0},        {1.0, 1 << 30, 1},      {0.75, 0x60000000, 0},
-      {0.25, 1 << 30, -1},      {3.0, 0x60000000, 2},   {0.0, 0, 0},
-      {-1.0, 0, 0},             {std::ldexp(1.0, -40), 0, 0},
+      {0.5, 1 << 30, 0},
+      {1.0, 1 << 30, 1},
+      {0.75, 0x60000000, 0},
+      {0.25, 1 << 30, -1},
+      {3.0, 0x60000000, 2},
+      {0.0, 0, 0},
+      {-1.0, 0, 0},
+      {std::ldexp(1.0, -40), 0, 0},
       {std::ldexp(1.0, 40), INT32_MAX, 30},
       // mantissa rounds up to 2^31 -> 2^30, shift + 1
       {std::nextafter(1.0, 0.0), 1 << 30, 1},
@@ -164,7 +171,8 @@ TEST(NpuNetHelpers, QuantizeMultiplierKnownValues) {
 TEST(NpuNetHelpers, QuantizeMultiplierMatchesTfliteFormula) {
   uint32_t st = 12345;
   for (int i = 0; i < 20000; ++i) {
-    const double real = std::ldexp(double(net_xorshift32(&st)) / 4294967296.0 + 1e-9, -int(net_xorshift32(&st) % 28));
+    const double real =
+        std::ldexp(double(net_xorshift32(&st)) / 4294967296.0 + 1e-9, -int(net_xorshift32(&st) % 28));
     int32_t m, s;
     npu_quantize_multiplier(real, &m, &s);
     int e;  // TFLite QuantizeMultiplier
@@ -273,9 +281,9 @@ TEST(NpuNetHelpers, TinyConvByHand) {
   Layer l;
   std::string why;
   ASSERT_EQ(hpvp::npu::decode_layer(d, Precision::kInt8, l, why), NPU_ERR_NONE) << why;
-  const auto y = hpvp::npu::ref::layer_bytes(Precision::kInt8, l, reinterpret_cast<uint8_t*>(in), nullptr,
-                                             reinterpret_cast<uint8_t*>(w), reinterpret_cast<uint8_t*>(bias),
-                                             nullptr);
+  const auto y =
+      hpvp::npu::ref::layer_bytes(Precision::kInt8, l, reinterpret_cast<uint8_t*>(in), nullptr,
+                                  reinterpret_cast<uint8_t*>(w), reinterpret_cast<uint8_t*>(bias), nullptr);
   // Every output window covers the whole image (centre tap x2 on its own
   // pixel): acc(o) = 10 + (0 + 1 + 2 + 3) + x(o) = 16 + x(o)
   //   o = 0..3, x = 0 1 2 3 -> acc 16 17 18 19 -> * 0.5 rounded half away
@@ -350,7 +358,8 @@ TEST(NpuNetHost, GroupingDoesNotChangeResults) {
 TEST(NpuNetHost, MixedPlans) {
   auto names = [](const std::array<net_step, NET_LAYERS>& plan) {
     std::string s;
-    for (const auto& st : plan) s += std::string(npu_precision_name(st.prec)) + "/" + std::to_string(st.unit) + " ";
+    for (const auto& st : plan)
+      s += std::string(npu_precision_name(st.prec)) + "/" + std::to_string(st.unit) + " ";
     return s;
   };
   EXPECT_EQ(names(mixed_plan({NPU_PREC_INT8, NPU_PREC_INT8, NPU_PREC_INT4, NPU_PREC_INT4})),
@@ -361,9 +370,10 @@ TEST(NpuNetHost, MixedPlans) {
             "int8/0 int8/0 int8/1 int8/1 int8/2 int8/2 int8/3 int8/3 ");
   EXPECT_EQ(names(mixed_plan({NPU_PREC_INT8, NPU_PREC_INT2})),
             "int8/0 int8/0 int8/0 int2/1 int2/1 int2/1 int2/1 int2/1 ");
-  for (const auto& units : std::vector<std::vector<uint8_t>>{{NPU_PREC_INT8, NPU_PREC_INT8, NPU_PREC_INT4, NPU_PREC_INT4},
-                                                             {NPU_PREC_FP32, NPU_PREC_FP16, NPU_PREC_INT8},
-                                                             {NPU_PREC_INT8, NPU_PREC_INT2}}) {
+  for (const auto& units :
+       std::vector<std::vector<uint8_t>>{{NPU_PREC_INT8, NPU_PREC_INT8, NPU_PREC_INT4, NPU_PREC_INT4},
+                                         {NPU_PREC_FP32, NPU_PREC_FP16, NPU_PREC_INT8},
+                                         {NPU_PREC_INT8, NPU_PREC_INT2}}) {
     auto h = run_host(mixed_plan(units), false);
     ASSERT_EQ(h->err, 0);
     std::printf("expected mixed checksum (%s): 0x%08x  layers %s\n", names(mixed_plan(units)).c_str(),
@@ -435,7 +445,8 @@ TEST(NpuNetHost, PrecisionsAgreeApproximately) {
   }
   auto max_diff = [&](unsigned a) {
     double m = 0;
-    for (size_t c = 0; c < 10; ++c) m = std::max(m, std::fabs(value(a, NET_T_FC, c) - value(NPU_PREC_FP32, NET_T_FC, c)));
+    for (size_t c = 0; c < 10; ++c)
+      m = std::max(m, std::fabs(value(a, NET_T_FC, c) - value(NPU_PREC_FP32, NET_T_FC, c)));
     return m;
   };
   auto correlation = [&](unsigned a) {
@@ -451,10 +462,11 @@ TEST(NpuNetHost, PrecisionsAgreeApproximately) {
   EXPECT_LT(max_diff(NPU_PREC_INT8), 2.0 * step);
   EXPECT_GT(correlation(NPU_PREC_INT4), 0.8);
   EXPECT_GT(correlation(NPU_PREC_INT2), 0.5);
-  std::printf("logits vs fp32: max |diff| fp16 %.3f int8 %.3f int4 %.3f int2 %.3f (int8 step %.3f); "
-              "correlation int4 %.3f int2 %.3f\n",
-              max_diff(NPU_PREC_FP16), max_diff(NPU_PREC_INT8), max_diff(NPU_PREC_INT4), max_diff(NPU_PREC_INT2),
-              step, correlation(NPU_PREC_INT4), correlation(NPU_PREC_INT2));
+  std::printf(
+      "logits vs fp32: max |diff| fp16 %.3f int8 %.3f int4 %.3f int2 %.3f (int8 step %.3f); "
+      "correlation int4 %.3f int2 %.3f\n",
+      max_diff(NPU_PREC_FP16), max_diff(NPU_PREC_INT8), max_diff(NPU_PREC_INT4), max_diff(NPU_PREC_INT2),
+      step, correlation(NPU_PREC_INT4), correlation(NPU_PREC_INT2));
 }
 
 // ------------------------------------------------------------------ in the VP
@@ -462,18 +474,18 @@ TEST(NpuNetHost, PrecisionsAgreeApproximately) {
 struct VpOutput {
   int exit_code = -1;
   std::string text;
-  std::vector<std::string> npu_precisions;            // in probe order
-  std::map<std::string, std::string> checksums;       // "int8 npu0" / "mixed" -> hex
-  std::map<std::string, std::string> layers;          // same keys -> 8 layer sums
-  std::map<std::string, std::string> inputs;          // same keys -> input_sum
+  std::vector<std::string> npu_precisions;       // in probe order
+  std::map<std::string, std::string> checksums;  // "int8 npu0" / "mixed" -> hex
+  std::map<std::string, std::string> layers;     // same keys -> 8 layer sums
+  std::map<std::string, std::string> inputs;     // same keys -> input_sum
   std::string plan;
   int errors = -1;
 };
 
 VpOutput run_vp(const std::string& config, const std::string& elf) {
   VpOutput o;
-  const std::string cmd = std::string("'") + HPVP_VP_PATH + "' run --config '" + config + "' --firmware '" + elf +
-                          "' 2>&1";
+  const std::string cmd =
+      std::string("'") + HPVP_VP_PATH + "' run --config '" + config + "' --firmware '" + elf + "' 2>&1";
   FILE* f = ::popen(cmd.c_str(), "r");
   if (!f) return o;
   char buf[4096];
@@ -521,7 +533,13 @@ void check_config(const std::string& name, const std::vector<std::string>& expec
   if (!std::filesystem::exists(config)) GTEST_SKIP() << "no config " << config;
 
   VpOutput o = run_vp(config, elf);
-  SCOPED_TRACE("vp output:\n" + o.text);
+  struct PrintOnFailure {  // the whole VP output, once, if anything failed
+    const std::string& text;
+    ~PrintOnFailure() {
+      if (::testing::Test::HasFailure())
+        std::printf("---- vp output ----\n%s-------------------\n", text.c_str());
+    }
+  } print_on_failure{o.text};
   EXPECT_EQ(o.exit_code, 0);
   EXPECT_EQ(o.errors, 0);
   ASSERT_EQ(o.npu_precisions, expected_npus);
@@ -543,8 +561,8 @@ void check_config(const std::string& name, const std::vector<std::string>& expec
       // The inputs (CPU conversions) first: if they differ, the firmware's
       // C code computed differently from the host's, not the NPU.
       EXPECT_EQ(o.inputs.count(k) ? o.inputs.at(k) : "", hex8(h->run.input_sum)) << k;
-      EXPECT_EQ(v, hex8(h->run.checksum)) << k << "\n  vp layers:   " << o.layers[k]
-                                         << "\n  host layers: " << layer_sums(h->run);
+      EXPECT_EQ(v, hex8(h->run.checksum))
+          << k << "\n  vp layers:   " << o.layers[k] << "\n  host layers: " << layer_sums(h->run);
     }
   }
   size_t per_npu = 0;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <verilated_vcd_c.h>
+
 #include "npu/systolic_timing.h"
 #include "rtl_array.h"
 
@@ -457,6 +459,36 @@ TEST(RtlArray, VcdTraceOnSystemCTimeAxis) {
   // 4 + 8 + 8 - 2 = 18 edges: the last at 1 us + 17 * 2 ns.
   EXPECT_NE(vcd.find("#1034000\n"), std::string::npos);
   EXPECT_EQ(vcd.find("#1036000\n"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+// A caller-owned VCD (e.g. shared with other verilated models): hpvp_rtl
+// re-exports Verilator's headers and VM_TRACE flags to its users.
+TEST(RtlArray, AttachTraceToCallerOwnedVcd) {
+  const std::string path = ::testing::TempDir() + "rtl_array_attach.vcd";
+  {
+    RtlArray arr(Variant{8, 8, 2});
+    VerilatedVcdC tfp;
+    arr.attach_trace(&tfp);
+    tfp.set_time_unit("1ps");
+    tfp.set_time_resolution("1ps");
+    tfp.open(path.c_str());
+    ASSERT_TRUE(tfp.isOpen());
+    arr.set_trace_clock(1000, 5000);
+    std::vector<int8_t> a(8 * 3, -128), b(3 * 8, -2);
+    auto r = arr.run_fold_os(a.data(), b.data(), 3);
+    for (int32_t x : r.acc) EXPECT_EQ(x, 3 * 256);
+    arr.close_trace();
+    tfp.close();  // before arr is destroyed
+  }
+  std::ifstream f(path);
+  ASSERT_TRUE(f.good());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string vcd = ss.str();
+  EXPECT_NE(vcd.find("acc_out"), std::string::npos);
+  EXPECT_NE(vcd.find("#5000\n"), std::string::npos);
+  EXPECT_NE(vcd.find("#21000\n"), std::string::npos);  // 3+8+8-2 = 17 edges: 5 ns + 16 ns
   std::remove(path.c_str());
 }
 

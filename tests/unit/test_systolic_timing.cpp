@@ -133,8 +133,9 @@ TEST(SystolicTiming, GroupsRunOneAfterAnother) {
   EXPECT_EQ(g2.cycles, 336u);
   // The same dense layer (groups 1): K=72, N=8 -> 4 row folds, 2 col folds,
   // fold 72+6 = 78 -> 8 * 78 = 624.
-  EXPECT_EQ(compute_cycles(conv(4, 4, 8, 8, 3, 1, 1, 1), array(Dataflow::kOutputStationary, 4, 4)).cycles,
-            624u);
+  EXPECT_EQ(
+      compute_cycles(conv(4, 4, 8, 8, 3, 1, 1, 1), array(Dataflow::kOutputStationary, 4, 4)).cycles,
+      624u);
 }
 
 TEST(SystolicTiming, FoldOverlap) {
@@ -150,7 +151,8 @@ TEST(SystolicTiming, FoldOverlap) {
             compute_cycles(gemm(4, 4, 3), array(Dataflow::kInputStationary, 4, 4)).cycles);
   // Overlap runs across groups too: depthwise above, 32 folds of 15, T=9:
   // 15 + 31 * 9 = 294.
-  EXPECT_EQ(compute_cycles(conv(4, 4, 8, 8, 3, 1, 1, 8), array(Dataflow::kOutputStationary, 4, 4, true)).cycles,
+  EXPECT_EQ(compute_cycles(conv(4, 4, 8, 8, 3, 1, 1, 8), array(Dataflow::kOutputStationary, 4, 4, true))
+                .cycles,
             294u);
 }
 
@@ -164,19 +166,20 @@ TEST(SystolicTiming, MatchesScaleSimDemandMatrixLengths) {
   for (int i = 0; i < 500; ++i) {
     const uint64_t R = 1 + rng() % 32, C = 1 + rng() % 32;
     const uint64_t m = 1 + rng() % 300, n = 1 + rng() % 300, k = 1 + rng() % 300;
-    for (Dataflow df : {Dataflow::kOutputStationary, Dataflow::kWeightStationary, Dataflow::kInputStationary}) {
+    for (Dataflow df :
+         {Dataflow::kOutputStationary, Dataflow::kWeightStationary, Dataflow::kInputStationary}) {
       const FoldMapping fm = map_gemm(m, n, k, df, int(R), int(C));
       uint64_t ifmap = 0, filter = 0, ofmap = 0, T = fm.t;
       switch (df) {
         case Dataflow::kOutputStationary:
-          ifmap = (T + C - 1) + R - 1;       // T operand rows + C-1 drain rows, skewed over R
-          filter = (T + R - 1) + C - 1;      // T rows + R-1 drain rows, skewed over C
-          ofmap = (T - 1 + R) + C - 1;       // T-1 prefix + R output rows, skewed over C
+          ifmap = (T + C - 1) + R - 1;   // T operand rows + C-1 drain rows, skewed over R
+          filter = (T + R - 1) + C - 1;  // T rows + R-1 drain rows, skewed over C
+          ofmap = (T - 1 + R) + C - 1;   // T-1 prefix + R output rows, skewed over C
           break;
         case Dataflow::kWeightStationary:
-          ifmap = (R + T + C - 1) + R - 1;   // R weight-load prefix, T rows, C-1 suffix, skew R
-          filter = R + (R + C + T - 2);      // R weight rows + suffix, no skew
-          ofmap = (2 * R - 1 + T) + C - 1;   // 2R-1 prefix + T rows, skewed over C
+          ifmap = (R + T + C - 1) + R - 1;  // R weight-load prefix, T rows, C-1 suffix, skew R
+          filter = R + (R + C + T - 2);     // R weight rows + suffix, no skew
+          ofmap = (2 * R - 1 + T) + C - 1;  // 2R-1 prefix + T rows, skewed over C
           break;
         case Dataflow::kInputStationary:
           ifmap = R + (R + C + T - 2);       // R stationary rows + suffix, no skew
@@ -186,7 +189,8 @@ TEST(SystolicTiming, MatchesScaleSimDemandMatrixLengths) {
       }
       ASSERT_EQ(ifmap, filter);
       ASSERT_EQ(ifmap, ofmap);
-      ASSERT_EQ(fm.fold_cycles, ifmap) << "df " << to_string(df) << " R " << R << " C " << C << " T " << T;
+      ASSERT_EQ(fm.fold_cycles, ifmap)
+          << "df " << to_string(df) << " R " << R << " C " << C << " T " << T;
       const uint64_t rf = (fm.sr + R - 1) / R, cf = (fm.sc + C - 1) / C;
       ASSERT_EQ(fm.folds(), rf * cf);
     }

@@ -37,7 +37,7 @@ bool have_f16c() {
 }
 #endif
 
-TEST(Fp16, KnownValues) {
+TEST(TensorCodecFp16, KnownValues) {
   EXPECT_EQ(fp32_to_fp16(0.0f), 0x0000);
   EXPECT_EQ(fp32_to_fp16(-0.0f), 0x8000);
   EXPECT_EQ(fp32_to_fp16(1.0f), 0x3C00);
@@ -66,7 +66,7 @@ TEST(Fp16, KnownValues) {
   EXPECT_EQ(fp32_to_fp16(std::ldexp(2047.0f, -25)), 0x0400);  // 1023.5 subnormal ulps: tie to even -> normal
 }
 
-TEST(Fp16, NanStaysNan) {
+TEST(TensorCodecFp16, NanStaysNan) {
   const uint32_t nans[] = {0x7FC00000u, 0xFFC00000u, 0x7F800001u, 0x7FBFFFFFu, 0xFF800001u, 0x7FFFFFFFu};
   for (uint32_t u : nans) {
     const uint16_t h = fp32_to_fp16(from_bits(u));
@@ -81,7 +81,7 @@ TEST(Fp16, NanStaysNan) {
   EXPECT_EQ(bits(fp16_to_fp32(0xFD01)), 0xFFA02000u);  // payload kept
 }
 
-TEST(Fp16, AllHalvesToFloatMatchReference) {
+TEST(TensorCodecFp16, AllHalvesToFloatMatchReference) {
   for (uint32_t h = 0; h < 65536; ++h) {
     const float got = fp16_to_fp32(uint16_t(h));
     const float want = ref::fp16_to_fp32(uint16_t(h));
@@ -99,7 +99,7 @@ TEST(Fp16, AllHalvesToFloatMatchReference) {
 
 // Every rounding boundary: each half, the midpoints to its neighbours, and
 // the floats right next to those midpoints.
-TEST(Fp16, RoundingBoundariesMatchReference) {
+TEST(TensorCodecFp16, RoundingBoundariesMatchReference) {
   std::vector<float> probes;
   for (uint32_t h = 0; h < 0x7C00; ++h) {
     const double lo = ref::fp16_to_fp32(uint16_t(h));
@@ -119,7 +119,7 @@ TEST(Fp16, RoundingBoundariesMatchReference) {
 #endif
 }
 
-TEST(Fp16, RandomFloatsMatchReferenceAndF16c) {
+TEST(TensorCodecFp16, RandomFloatsMatchReferenceAndF16c) {
   std::mt19937 rng(1234);
   // Uniform bit patterns (all exponents) and values near the half range.
   std::uniform_real_distribution<float> near(-70000.0f, 70000.0f);
@@ -148,7 +148,7 @@ TEST(Fp16, RandomFloatsMatchReferenceAndF16c) {
   }
 }
 
-TEST(IntPacking, Int4Layout) {
+TEST(TensorCodecInt, Int4Layout) {
   const int8_t v[] = {1, -1, -8, 7, 0};
   uint8_t b[3] = {0xAA, 0xAA, 0xAA};
   pack_int(v, 5, 4, b);
@@ -160,7 +160,7 @@ TEST(IntPacking, Int4Layout) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(u[i], v[i]);
 }
 
-TEST(IntPacking, Int2Layout) {
+TEST(TensorCodecInt, Int2Layout) {
   const int8_t v[] = {1, -1, -2, 0, -1, 1};
   uint8_t b[2] = {0xFF, 0xFF};
   pack_int(v, 6, 2, b);
@@ -171,7 +171,7 @@ TEST(IntPacking, Int2Layout) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(u[i], v[i]);
 }
 
-TEST(IntPacking, RoundTripsAllWidthsAndLengths) {
+TEST(TensorCodecInt, RoundTripsAllWidthsAndLengths) {
   std::mt19937 rng(7);
   for (int b : {8, 4, 2}) {
     const int lo = -(1 << (b - 1)), hi = (1 << (b - 1)) - 1;
@@ -196,7 +196,7 @@ TEST(IntPacking, RoundTripsAllWidthsAndLengths) {
   }
 }
 
-TEST(FloatPacking, Fp16AndFp32Tensors) {
+TEST(TensorCodecFloat, Fp16AndFp32Tensors) {
   const float v[] = {1.0f, -0.5f, 65504.0f, 1e-8f, 3.14159265f, 70000.0f};
   uint8_t b16[12];
   pack_float(v, 6, 16, b16);
@@ -218,7 +218,7 @@ TEST(FloatPacking, Fp16AndFp32Tensors) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(bits(u[i]), bits(v[i]));
 }
 
-TEST(WordArrays, LittleEndianInt32AndFloat) {
+TEST(TensorCodecWords, LittleEndianInt32AndFloat) {
   const int32_t v[] = {1, -2, 0x12345678, std::numeric_limits<int32_t>::min()};
   uint8_t b[16];
   pack_i32(v, 4, b);

@@ -3,6 +3,7 @@
 // configs/virt.yaml. This test keeps the two in agreement.
 #include <gtest/gtest.h>
 
+#include <hpvp/hw/npu.h>
 #include <hpvp/hw/virt_map.h>
 
 #include "platform_config.h"
@@ -43,8 +44,8 @@ TEST(VirtMap, EveryShippedConfigLoads) {
     // NPU convention the firmware's probe relies on: NPU i at 0x40000000 +
     // 0x1000 * i, PLIC source 1 + i.
     for (size_t i = 0; i < c.npus.size(); ++i) {
-      EXPECT_EQ(c.npus[i].base, 0x40000000u + 0x1000u * i);
-      EXPECT_EQ(c.npus[i].irq, 1u + i);
+      EXPECT_EQ(c.npus[i].base, NPU_SLOT_BASE(i));
+      EXPECT_EQ(c.npus[i].irq, NPU_SLOT_IRQ(i));
     }
   }
 }

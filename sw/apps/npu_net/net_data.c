@@ -53,7 +53,8 @@ size_t net_ch_offset(int layer) {
 
 void net_generate(struct net_model *m) {
   uint32_t s = net_seed(NET_SEED, 0);
-  for (size_t i = 0; i < NET_IN_ELEMS; i++) m->input[i] = (int8_t)((int32_t)(net_xorshift32(&s) >> 24) - 128);
+  for (size_t i = 0; i < NET_IN_ELEMS; i++)
+    m->input[i] = (int8_t)((int32_t)(net_xorshift32(&s) >> 24) - 128);
   for (int l = 0; l < NET_LAYERS; l++) {
     if (!net_has_weights(l)) continue;
     const struct net_layer_def *d = &net_layers[l];
@@ -61,7 +62,8 @@ void net_generate(struct net_model *m) {
     size_t nw = net_weight_elems(l), ch = net_ch_offset(l);
     int out_c = net_out_c(l);
     s = net_seed(NET_SEED, 1u + 4u * (uint32_t)l);
-    for (size_t i = 0; i < nw; i++) w[i] = (int8_t)((int32_t)((net_xorshift32(&s) >> 8) % 255u) - 127);
+    for (size_t i = 0; i < nw; i++)
+      w[i] = (int8_t)((int32_t)((net_xorshift32(&s) >> 8) % 255u) - 127);
     s = net_seed(NET_SEED, 2u + 4u * (uint32_t)l);
     for (int c = 0; c < out_c; c++)
       m->w_scale[ch + c] = d->w_scale * (float)(256u + (net_xorshift32(&s) >> 24)) / 256.0f;
@@ -391,10 +393,12 @@ int net_run_plan(struct net_run *r, struct net_arena *a, net_exec_fn exec, void 
     const unsigned p = r->plan[l].prec;
     const struct net_layer_params *q = &r->prm[l];
     r->input_sum = net_fnv1a(r->input_sum, r->in[l], net_tensor_bytes(net_layers[l].in, p));
-    if (r->in2[l]) r->input_sum = net_fnv1a(r->input_sum, r->in2[l], net_tensor_bytes(net_layers[l].in2, p));
+    if (r->in2[l])
+      r->input_sum = net_fnv1a(r->input_sum, r->in2[l], net_tensor_bytes(net_layers[l].in2, p));
     if (!net_has_weights(l)) continue;
     size_t out_c = (size_t)net_out_c(l);
-    r->input_sum = net_fnv1a(r->input_sum, q->w, npu_packed_bytes(net_weight_elems(l), npu_weight_bits(p)));
+    size_t w_bytes = npu_packed_bytes(net_weight_elems(l), npu_weight_bits(p));
+    r->input_sum = net_fnv1a(r->input_sum, q->w, w_bytes);
     r->input_sum = net_fnv1a(r->input_sum, q->bias, 4u * out_c);
     if (q->per_channel) r->input_sum = net_fnv1a(r->input_sum, q->per_channel, 8u * out_c);
   }

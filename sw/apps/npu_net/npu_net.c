@@ -14,7 +14,8 @@
  *   checksum <prec> npu<slot>: 0x%08x
  *   layers <prec> npu<slot>: <FNV-1a of each layer's output, 8 x %08x>
  *   inputs <prec> npu<slot>: 0x%08x          (net_run.input_sum: CPU conversions)
- *   counters <prec> npu<slot>: cycles=.. compute=.. stall=.. macs=.. dma_in=.. dma_out=.. energy_pj=.. layers=.. irqs=.. run_us=..
+ *   counters <prec> npu<slot>: cycles=.. compute=.. stall=.. macs=.. dma_in=.. dma_out=..
+ *                              energy_pj=.. layers=.. irqs=.. run_us=..
  *   mixed plan: <layer>=npu<slot>/<prec> ...
  *   checksum mixed: 0x%08x
  *   layers mixed: ...

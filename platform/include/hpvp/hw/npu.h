@@ -1,7 +1,8 @@
 /* NPU programming interface: registers and the layer descriptor. This header
  * is the single definition shared by the C++ model (models/npu) and the C
  * firmware driver (sw/drivers/npu). All fields are little-endian. See
- * docs/npu.md for semantics, rounding and saturation rules. */
+ * docs/npu.md for semantics and docs/npu-arithmetic.md for rounding and
+ * saturation rules. */
 #ifndef HPVP_HW_NPU_H
 #define HPVP_HW_NPU_H
 
@@ -35,6 +36,12 @@
 #define NPU_REGS_SIZE 0x1000u
 
 #define NPU_ID_MAGIC 0x4E505531u /* "NPU1" */
+
+/* Platform convention (configs/*.yaml, checked by VirtMap tests): NPU i's
+ * register block and PLIC source; firmware probes slots 0..NPU_MAX_SLOTS-1. */
+#define NPU_SLOT_BASE(i) (0x40000000u + 0x1000u * (uint32_t)(i))
+#define NPU_SLOT_IRQ(i) (1u + (uint32_t)(i))
+#define NPU_MAX_SLOTS 8u
 
 #define NPU_CTRL_START 0x1u          /* start at DESC_PTR (ignored while busy) */
 #define NPU_CTRL_CLEAR_COUNTERS 0x2u

@@ -1,7 +1,7 @@
 /* Addresses of the default platform (configs/virt.yaml), which follows QEMU's
  * `virt` machine so a bare-metal ELF runs on both. The VP takes its address
  * map from the YAML config; the firmware takes it from here, and the test
- * `config_matches_firmware_map` checks that the two agree. */
+ * VirtMap.ConfigMatchesFirmwareHeader checks that the two agree. */
 #ifndef HPVP_HW_VIRT_MAP_H
 #define HPVP_HW_VIRT_MAP_H
 
