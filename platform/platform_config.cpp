@@ -185,7 +185,7 @@ NpuConfig parse_npu(YamlMap& m) {
   npu::Npu::Config& n = c.npu;
   n.precision = parse_precision(m);
   n.frequency_hz = m.frequency("frequency");
-  m.choice("compute", {"tlm"});
+  n.rtl = m.choice("compute", {"tlm", "rtl"}) == "rtl";
   n.functional = m.boolean("functional", true);
   YamlMap array = m.map("array");
   parse_array(array, n.array);

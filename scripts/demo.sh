@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the default demo scenario on the default
-# platform (configs/virt.yaml): the greeting firmware, then the CPU benchmark
-# with statistics written to build/demo-stats.json.
+# Sets everything up and runs the default demo scenario:
+#  1. the greeting firmware on the default platform (configs/virt.yaml);
+#  2. a multi-layer CNN on the big.LITTLE accelerator (configs/biglittle.yaml):
+#     the network runs on every NPU (int8 "big", int4 "LITTLE") and once
+#     split across both precisions; the firmware prints result checksums that
+#     the host reference (tests/unit/test_npu_net_reference.cpp) reproduces,
+#     and the per-NPU statistics are summarised from build/demo-stats.json.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${HPVP_BUILD_DIR:-$root/build}
 "$root/scripts/build.sh"
 export SC_COPYRIGHT_MESSAGE=DISABLE
-echo "== vp run: hello"
+echo "== vp run: hello on configs/virt.yaml"
 "$build/sim/vp" run --config "$root/configs/virt.yaml" --firmware "$build/sw/hello.elf"
-echo "== vp run: cpubench (stats in $build/demo-stats.json)"
-"$build/sim/vp" run --config "$root/configs/virt.yaml" --firmware "$build/sw/cpubench.elf" \
-  --stats "$build/demo-stats.json"
+echo
+echo "== vp run: npu_net on configs/biglittle.yaml (stats: $build/demo-stats.json)"
+"$build/sim/vp" run --config "$root/configs/biglittle.yaml" --firmware "$build/sw/npu_net.elf" \
+  --stats "$build/demo-stats.json" | grep -E "^(checksum|mixed plan|npu_net)"
+/usr/bin/python3 - "$build/demo-stats.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("\n%-8s %-5s %-6s %8s %9s %8s %8s %6s %12s" % ("npu", "prec", "array", "layers", "busy cyc",
+      "compute", "stall", "util", "energy (nJ)"))
+for name, c in d["components"].items():
+    if "precision" not in c:
+        continue
+    print("%-8s %-5s %-6s %8d %9d %8d %8d %6.3f %12.1f" % (name, c["precision"],
+          "%dx%d" % (c["array"]["rows"], c["array"]["cols"]), c["layers"], c["busy_cycles"],
+          c["compute_cycles"], c["stall_cycles"], c["utilization"], c["energy_pj"]["total"] / 1e3))
+print("\nsimulated time %.3f ms, %d instructions" % (d["vp"]["simulated_time_ps"] / 1e9,
+      d["vp"]["instructions"]))
+PY

@@ -38,9 +38,19 @@ Npu::Npu(sc_core::sc_module_name name, const Config& cfg)
       period_ps_(static_cast<uint64_t>(std::llround(1e12 / cfg.frequency_hz))),
       formats_(formats_of(cfg.precision)),
       bank_(std::string(this->name()) + ".regs"),
-      memory_level_pj_(cfg.memories.size(), 0.0) {
+      regs_tally_{},
+      run_tally_{} {
+  regs_tally_.memory_level_pj.assign(cfg.memories.size(), 0.0);
+  run_tally_.memory_level_pj.assign(cfg.memories.size(), 0.0);
   if (period_ps_ == 0) throw std::invalid_argument("NPU frequency too high for 1 ps resolution");
   if (cfg_.dma_burst_bytes == 0) throw std::invalid_argument("NPU DMA burst must be at least 1 byte");
+  if (cfg_.rtl) {
+    if (!cfg_.functional) throw std::invalid_argument("compute: rtl needs functional: true");
+    if (cfg_.array.model != ComputeModel::kSystolic)
+      throw std::invalid_argument("compute: rtl models the systolic array, not analog_imc");
+    rtl_ = std::make_unique<RtlCompute>(cfg_.precision, cfg_.array.dataflow, cfg_.array.rows,
+                                        cfg_.array.cols);
+  }
   declare_registers();
   regs.register_b_transport(this, &Npu::b_transport);
   regs.register_transport_dbg(this, &Npu::transport_dbg);
@@ -97,15 +107,15 @@ void Npu::declare_registers() {
       ro("IFMAP_SPAD", NPU_REG_IFMAP_SPAD, cfg_.spads.ifmap_bytes),
       ro("FILTER_SPAD", NPU_REG_FILTER_SPAD, cfg_.spads.filter_bytes),
       ro("OFMAP_SPAD", NPU_REG_OFMAP_SPAD, cfg_.spads.ofmap_bytes),
-      counter("CNT_CYCLES", NPU_REG_CNT_CYCLES, [this] { return cnt_.busy_cycles; }),
-      counter("CNT_COMPUTE", NPU_REG_CNT_COMPUTE, [this] { return cnt_.compute_cycles; }),
-      counter("CNT_STALL", NPU_REG_CNT_STALL, [this] { return cnt_.stall_cycles; }),
-      counter("CNT_MACS", NPU_REG_CNT_MACS, [this] { return cnt_.macs; }),
-      counter("CNT_DMA_IN", NPU_REG_CNT_DMA_IN, [this] { return cnt_.dma_in; }),
-      counter("CNT_DMA_OUT", NPU_REG_CNT_DMA_OUT, [this] { return cnt_.dma_out; }),
+      counter("CNT_CYCLES", NPU_REG_CNT_CYCLES, [this] { return regs_tally_.busy_cycles; }),
+      counter("CNT_COMPUTE", NPU_REG_CNT_COMPUTE, [this] { return regs_tally_.compute_cycles; }),
+      counter("CNT_STALL", NPU_REG_CNT_STALL, [this] { return regs_tally_.stall_cycles; }),
+      counter("CNT_MACS", NPU_REG_CNT_MACS, [this] { return regs_tally_.macs; }),
+      counter("CNT_DMA_IN", NPU_REG_CNT_DMA_IN, [this] { return regs_tally_.dma_in; }),
+      counter("CNT_DMA_OUT", NPU_REG_CNT_DMA_OUT, [this] { return regs_tally_.dma_out; }),
       counter("CNT_ENERGY_PJ", NPU_REG_CNT_ENERGY_PJ,
-              [this] { return static_cast<uint64_t>(std::llround(energy().total_pj)); }),
-      counter("CNT_LAYERS", NPU_REG_CNT_LAYERS, [this] { return cnt_.layers; }),
+              [this] { return static_cast<uint64_t>(std::llround(energy(regs_tally_).total_pj)); }),
+      counter("CNT_LAYERS", NPU_REG_CNT_LAYERS, [this] { return regs_tally_.layers; }),
   });
 }
 
@@ -120,11 +130,9 @@ unsigned Npu::transport_dbg(tlm::tlm_generic_payload& tx) {
 
 void Npu::on_ctrl(uint64_t value) {
   if (value & NPU_CTRL_CLEAR_COUNTERS) {
-    cnt_ = Counters{};
-    memory_pj_ = bus_pj_ = 0;
-    std::fill(memory_level_pj_.begin(), memory_level_pj_.end(), 0.0);
-    counters_cleared_ps_ = to_ps(sc_core::sc_time_stamp());
-    busy_ps_ = 0;
+    regs_tally_ = Tally{};
+    regs_tally_.memory_level_pj.assign(cfg_.memories.size(), 0.0);
+    regs_tally_.start_ps = to_ps(sc_core::sc_time_stamp());
   }
   if ((value & NPU_CTRL_START) && !busy_) {
     busy_ = true;  // visible to the next STATUS read, before the thread runs
@@ -174,8 +182,10 @@ void Npu::run() {
       }
     }
     const uint64_t run_ps = now_ps() - start;
-    busy_ps_ += run_ps;
-    cnt_.busy_cycles += run_ps / period_ps_;
+    tally([&](Tally& t) {
+      t.busy_ps += run_ps;
+      t.busy_cycles += run_ps / period_ps_;
+    });
     busy_ = false;
     trace_busy_ = false;
     if (ok) {
@@ -222,8 +232,10 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
     return false;
   }
   std::vector<uint8_t> out_bytes;
+  std::vector<uint64_t> rtl_tile_cycles;
   if (cfg_.functional) {
-    if (npu_error e = compute_functional(layer, out_bytes, why); e != NPU_ERR_NONE) {
+    if (npu_error e = compute_functional(layer, plan, out_bytes, rtl_tile_cycles, why);
+        e != NPU_ERR_NONE) {
       fail(desc_addr, e, why);
       return false;
     }
@@ -235,7 +247,7 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
   rec.op = layer.op;
   rec.scalesim_cycles = plan.scalesim_cycles;
   rec.macs = layer.macs();
-  if (!execute_plan(layer, plan, out_bytes, rec)) {
+  if (!execute_plan(layer, plan, out_bytes, rtl_tile_cycles, rec)) {
     fail(desc_addr, NPU_ERR_BUS, fmt::format("DMA bus error at 0x{:08x}", last_dma_error_));
     return false;
   }
@@ -266,7 +278,8 @@ bool Npu::read_debug(uint64_t addr, void* data, uint64_t len) {
   return dma->transport_dbg(tx) == len;
 }
 
-npu_error Npu::compute_functional(const Layer& l, std::vector<uint8_t>& out, std::string& why) {
+npu_error Npu::compute_functional(const Layer& l, const LayerPlan& plan, std::vector<uint8_t>& out,
+                                  std::vector<uint64_t>& rtl_tile_cycles, std::string& why) {
   const uint64_t in_n = l.in_elements();
   const uint64_t w_n = l.weight_elements();
   const uint64_t out_n = l.out_elements();
@@ -320,8 +333,11 @@ npu_error Npu::compute_functional(const Layer& l, std::vector<uint8_t>& out, std
       }
     }
   }
-  run_int_layer(l, in.data(), in2.data(), w.data(), IntParams{bias.data(), mult.data(), shift.data()},
-                res.data());
+  const IntParams params{bias.data(), mult.data(), shift.data()};
+  if (rtl_ && l.uses_weights())
+    rtl_->run_layer(l, plan, in.data(), w.data(), params, res.data(), rtl_tile_cycles);
+  else
+    run_int_layer(l, in.data(), in2.data(), w.data(), params, res.data());
   pack_int(res.data(), out_n, formats_.act_bits, out.data());
   return NPU_ERR_NONE;
 }
@@ -351,12 +367,12 @@ bool Npu::transfer(const DmaSegment& seg, uint8_t* data, uint64_t& at_ps) {
     account_memory(seg.addr + done, len);
     done += len;
   }
-  (seg.write ? cnt_.dma_out : cnt_.dma_in) += seg.bytes;
+  tally([&](Tally& t) { (seg.write ? t.dma_out : t.dma_in) += seg.bytes; });
   return true;
 }
 
 bool Npu::execute_plan(const Layer& l, const LayerPlan& plan, const std::vector<uint8_t>& out,
-                       LayerRecord& rec) {
+                       const std::vector<uint64_t>& rtl_tile_cycles, LayerRecord& rec) {
   // Two time cursors: the DMA engine (serial) and the array. Tile i's loads
   // need a free buffer (tile i-2's compute done when double-buffered, i-1
   // otherwise); its compute needs its loads and the array; its stores need
@@ -388,9 +404,11 @@ bool Npu::execute_plan(const Layer& l, const LayerPlan& plan, const std::vector<
     dma_at = at;
     const uint64_t c_start = std::max(at, array_free);
     if (c_start > array_free) rec.stall_cycles += (c_start - array_free) / period_ps_;
-    compute_end[t] = c_start + tile.compute_cycles * period_ps_;
+    // Co-simulation: the RTL array's own cycle count replaces the model's.
+    const uint64_t cycles = rtl_tile_cycles.empty() ? tile.compute_cycles : rtl_tile_cycles[t];
+    compute_end[t] = c_start + cycles * period_ps_;
     array_free = compute_end[t];
-    rec.compute_cycles += tile.compute_cycles;
+    rec.compute_cycles += cycles;
     if (t > 0 && !do_stores(t - 1)) return false;
     // Let the rest of the platform catch up to the earlier of the cursors.
     const uint64_t horizon = std::min(dma_at, array_free);
@@ -404,13 +422,16 @@ bool Npu::execute_plan(const Layer& l, const LayerPlan& plan, const std::vector<
 }
 
 void Npu::account_memory(uint64_t addr, uint64_t bytes) {
-  bus_pj_ += cfg_.bus_pj_per_byte * static_cast<double>(bytes);
+  const double bus_pj = cfg_.bus_pj_per_byte * static_cast<double>(bytes);
+  tally([&](Tally& t) { t.bus_pj += bus_pj; });
   for (size_t i = 0; i < cfg_.memories.size(); ++i) {
     const MemoryLevel& m = cfg_.memories[i];
     if (addr >= m.base && addr < m.base + m.size) {
       const double pj = m.pj_per_byte * static_cast<double>(bytes);
-      memory_level_pj_[i] += pj;
-      memory_pj_ += pj;
+      tally([&](Tally& t) {
+        t.memory_level_pj[i] += pj;
+        t.memory_pj += pj;
+      });
       return;
     }
   }
@@ -420,33 +441,37 @@ void Npu::account_layer(const Layer& l, const LayerPlan& plan, LayerRecord& rec)
   // Array-side operand traffic plus the DMA filling and draining the spads.
   const SpadTraffic array = spad_traffic(l, formats_, cfg_.array);
   const SpadTraffic dma = dma_spad_traffic(plan);
-  cnt_.spad_read += array.read_bytes + dma.read_bytes;
-  cnt_.spad_write += array.write_bytes + dma.write_bytes;
-  cnt_.compute_cycles += rec.compute_cycles;
-  cnt_.stall_cycles += rec.stall_cycles;
-  cnt_.macs += rec.macs;
-  ++cnt_.layers;
-  trace_layer_ = static_cast<uint32_t>(cnt_.layers);
+  tally([&](Tally& t) {
+    t.spad_read += array.read_bytes + dma.read_bytes;
+    t.spad_write += array.write_bytes + dma.write_bytes;
+    t.compute_cycles += rec.compute_cycles;
+    t.stall_cycles += rec.stall_cycles;
+    t.macs += rec.macs;
+    ++t.layers;
+  });
+  trace_layer_ = static_cast<uint32_t>(run_tally_.layers);
   if (layers_.size() < kMaxLayerRecords) layers_.push_back(rec);
 }
 
 // ---------------------------------------------------------------- reports
 
-Npu::Energy Npu::energy() const {
-  const uint64_t total_ps = now_ps() - counters_cleared_ps_;
-  const uint64_t idle_ps = total_ps > busy_ps_ ? total_ps - busy_ps_ : 0;
+// Dynamic energy of the work done plus static power over the time since the
+// tally started: busy time at static_mw, the rest clock-gated at idle_mw.
+Npu::Energy Npu::energy(const Tally& t) const {
+  const uint64_t total_ps = now_ps() - t.start_ps;
+  const uint64_t idle_ps = total_ps > t.busy_ps ? total_ps - t.busy_ps : 0;
   EnergyCounters c;
-  c.macs = cnt_.macs;
-  c.spad_read_bytes = cnt_.spad_read;
-  c.spad_write_bytes = cnt_.spad_write;
-  c.busy_cycles = busy_ps_ / period_ps_;
+  c.macs = t.macs;
+  c.spad_read_bytes = t.spad_read;
+  c.spad_write_bytes = t.spad_write;
+  c.busy_cycles = t.busy_ps / period_ps_;
   c.idle_cycles = idle_ps / period_ps_;
   c.freq_hz = cfg_.frequency_hz;
   Energy e;
   e.core = account(cfg_.energy, c);
-  e.memory_pj = memory_pj_;
-  e.bus_pj = bus_pj_;
-  e.total_pj = e.core.total_pj() + memory_pj_ + bus_pj_;
+  e.memory_pj = t.memory_pj;
+  e.bus_pj = t.bus_pj;
+  e.total_pj = e.core.total_pj() + t.memory_pj + t.bus_pj;
   return e;
 }
 
@@ -456,27 +481,30 @@ void Npu::trace(sc_core::sc_trace_file* tf) const {
 }
 
 void Npu::dump_stats(nlohmann::json& out) const {
-  const Energy e = energy();
-  const uint64_t total_cycles = (now_ps() - counters_cleared_ps_) / period_ps_;
+  const Tally& t = run_tally_;
+  const Energy e = energy(t);
+  const uint64_t total_cycles = (now_ps() - t.start_ps) / period_ps_;
   const double pes = static_cast<double>(cfg_.array.rows) * cfg_.array.cols;
   out["precision"] = to_string(cfg_.precision);
+  out["compute"] = rtl_ ? "rtl" : "tlm";
+  if (rtl_) out["rtl_cycles"] = rtl_->total_cycles();  // clock edges of the verilated array
   out["dataflow"] = to_string(cfg_.array.dataflow);
   out["array"] = {{"rows", cfg_.array.rows}, {"cols", cfg_.array.cols}};
   out["frequency_hz"] = cfg_.frequency_hz;
-  out["layers"] = cnt_.layers;
+  out["layers"] = t.layers;
   out["errors"] = errors_;
-  out["busy_cycles"] = cnt_.busy_cycles;
-  out["idle_cycles"] = total_cycles > cnt_.busy_cycles ? total_cycles - cnt_.busy_cycles : 0;
-  out["compute_cycles"] = cnt_.compute_cycles;
-  out["stall_cycles"] = cnt_.stall_cycles;
-  out["macs"] = cnt_.macs;
-  out["utilization"] = cnt_.busy_cycles ? cnt_.macs / (pes * cnt_.busy_cycles) : 0.0;
-  out["bytes"] = {{"dma_in", cnt_.dma_in},
-                  {"dma_out", cnt_.dma_out},
-                  {"scratchpad_read", cnt_.spad_read},
-                  {"scratchpad_write", cnt_.spad_write}};
+  out["busy_cycles"] = t.busy_cycles;
+  out["idle_cycles"] = total_cycles > t.busy_cycles ? total_cycles - t.busy_cycles : 0;
+  out["compute_cycles"] = t.compute_cycles;
+  out["stall_cycles"] = t.stall_cycles;
+  out["macs"] = t.macs;
+  out["utilization"] = t.busy_cycles ? t.macs / (pes * t.busy_cycles) : 0.0;
+  out["bytes"] = {{"dma_in", t.dma_in},
+                  {"dma_out", t.dma_out},
+                  {"scratchpad_read", t.spad_read},
+                  {"scratchpad_write", t.spad_write}};
   nlohmann::json mem = nlohmann::json::object();
-  for (size_t i = 0; i < cfg_.memories.size(); ++i) mem[cfg_.memories[i].name] = memory_level_pj_[i];
+  for (size_t i = 0; i < cfg_.memories.size(); ++i) mem[cfg_.memories[i].name] = t.memory_level_pj[i];
   out["energy_pj"] = {{"mac", e.core.mac_pj},         {"scratchpad", e.core.spad_pj},
                       {"static", e.core.static_pj},   {"idle", e.core.idle_pj},
                       {"bus", e.bus_pj},              {"memory", mem},

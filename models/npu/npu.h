@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "npu/layer_schedule.h"
 #include "npu/npu_energy.h"
 #include "npu/npu_layer.h"
+#include "npu/rtl_compute.h"
 #include "npu/systolic_timing.h"
 
 namespace hpvp::npu {
@@ -55,6 +57,10 @@ class Npu : public sc_core::sc_module, public StatsSource {
     EnergyConfig energy;
     unsigned dma_burst_bytes = 64;
     bool functional = true;  // false: timing only (outputs written as zeros)
+    // true: conv/gemm run on the verilated RTL array (rtl/), which supplies
+    // both the accumulators and the cycles; needs functional and an integer
+    // precision with a built RTL variant.
+    bool rtl = false;
     double bus_pj_per_byte = 0;
     std::vector<MemoryLevel> memories;
   };
@@ -71,10 +77,16 @@ class Npu : public sc_core::sc_module, public StatsSource {
   void dump_stats(nlohmann::json& out) const override;
 
  private:
-  struct Counters {
+  // Everything the NPU accumulates. Two tallies are kept: the one behind the
+  // counter registers (firmware may clear it) and the whole-run one that
+  // --stats reports.
+  struct Tally {
     uint64_t busy_cycles = 0, compute_cycles = 0, stall_cycles = 0, macs = 0;
     uint64_t dma_in = 0, dma_out = 0, layers = 0;
     uint64_t spad_read = 0, spad_write = 0;
+    uint64_t busy_ps = 0, start_ps = 0;
+    double memory_pj = 0, bus_pj = 0;
+    std::vector<double> memory_level_pj;
   };
   struct LayerRecord {
     uint32_t desc_addr;
@@ -100,7 +112,8 @@ class Npu : public sc_core::sc_module, public StatsSource {
   void fail(uint32_t desc_addr, npu_error code, const std::string& why);
 
   // functional
-  npu_error compute_functional(const Layer& l, std::vector<uint8_t>& out_bytes, std::string& why);
+  npu_error compute_functional(const Layer& l, const LayerPlan& plan, std::vector<uint8_t>& out_bytes,
+                               std::vector<uint64_t>& rtl_tile_cycles, std::string& why);
   bool read_debug(uint64_t addr, void* data, uint64_t len);
   uint64_t tensor_bytes(uint64_t elements, int bits) const;
   uint64_t output_bytes(const Layer& l) const;
@@ -108,11 +121,16 @@ class Npu : public sc_core::sc_module, public StatsSource {
   // timed DMA
   bool transfer(const DmaSegment& seg, uint8_t* data, uint64_t& at_ps);
   bool execute_plan(const Layer& l, const LayerPlan& plan, const std::vector<uint8_t>& out_bytes,
-                    LayerRecord& rec);
+                    const std::vector<uint64_t>& rtl_tile_cycles, LayerRecord& rec);
   uint64_t now_ps() const;
   void account_memory(uint64_t addr, uint64_t bytes);
   void account_layer(const Layer& l, const LayerPlan& plan, LayerRecord& rec);
-  Energy energy() const;
+  Energy energy(const Tally& t) const;
+  template <typename F>
+  void tally(F&& update) {
+    update(regs_tally_);
+    update(run_tally_);
+  }
 
   Config cfg_;
   uint64_t period_ps_;
@@ -124,11 +142,9 @@ class Npu : public sc_core::sc_module, public StatsSource {
   uint32_t status_ = 0;
   uint32_t desc_done_ = 0;
   uint32_t error_addr_ = 0;
-  Counters cnt_;
-  double memory_pj_ = 0, bus_pj_ = 0;
-  std::vector<double> memory_level_pj_;
-  uint64_t busy_ps_ = 0;
-  uint64_t counters_cleared_ps_ = 0;
+  std::unique_ptr<RtlCompute> rtl_;  // compute: rtl
+  Tally regs_tally_;  // behind the CNT_* registers
+  Tally run_tally_;   // whole run, for --stats
   std::vector<LayerRecord> layers_;
   uint64_t dma_errors_ = 0, errors_ = 0;
   uint32_t last_dma_error_ = 0;

@@ -64,3 +64,11 @@ foreach(cfg ${_bad_configs})
   hpvp_vp_test(vp.bad_config.${n} --exit 125 --stderr "config error: .*${n}\\.yaml(:[0-9]+)?"
     -- ${_vp} run --config ${cfg} --firmware ${cfg})
 endforeach()
+
+# RTL-vs-TLM equivalence through the whole platform (needs Verilator).
+if(HPVP_BUILD_FIRMWARE AND TARGET hpvp_rtl)
+  add_test(NAME equivalence.npu_net.biglittle_rtl COMMAND ${_it}/rtl_equivalence.sh ${_vp}
+    ${CMAKE_SOURCE_DIR}/configs/biglittle.yaml ${CMAKE_SOURCE_DIR}/configs/biglittle_rtl.yaml
+    ${_fw}/npu_net.elf)
+  set_tests_properties(equivalence.npu_net.biglittle_rtl PROPERTIES LABELS "integration;equivalence" TIMEOUT 300)
+endif()

@@ -37,7 +37,7 @@
 
 #define NPU_ID_MAGIC 0x4E505531u /* "NPU1" */
 
-/* Platform convention (configs/*.yaml, checked by VirtMap tests): NPU i's
+/* Platform convention (every config in configs/, checked by VirtMap tests): NPU i's
  * register block and PLIC source; firmware probes slots 0..NPU_MAX_SLOTS-1. */
 #define NPU_SLOT_BASE(i) (0x40000000u + 0x1000u * (uint32_t)(i))
 #define NPU_SLOT_IRQ(i) (1u + (uint32_t)(i))
