@@ -232,10 +232,9 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
     return false;
   }
   std::vector<uint8_t> out_bytes;
-  std::vector<uint64_t> rtl_tile_cycles;
+  rtl_job_.reset();
   if (cfg_.functional) {
-    if (npu_error e = compute_functional(layer, plan, out_bytes, rtl_tile_cycles, why);
-        e != NPU_ERR_NONE) {
+    if (npu_error e = compute_functional(layer, out_bytes, why); e != NPU_ERR_NONE) {
       fail(desc_addr, e, why);
       return false;
     }
@@ -247,7 +246,7 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
   rec.op = layer.op;
   rec.scalesim_cycles = plan.scalesim_cycles;
   rec.macs = layer.macs();
-  if (!execute_plan(layer, plan, out_bytes, rtl_tile_cycles, rec)) {
+  if (!execute_plan(layer, plan, out_bytes, rec)) {
     fail(desc_addr, NPU_ERR_BUS, fmt::format("DMA bus error at 0x{:08x}", last_dma_error_));
     return false;
   }
@@ -278,8 +277,7 @@ bool Npu::read_debug(uint64_t addr, void* data, uint64_t len) {
   return dma->transport_dbg(tx) == len;
 }
 
-npu_error Npu::compute_functional(const Layer& l, const LayerPlan& plan, std::vector<uint8_t>& out,
-                                  std::vector<uint64_t>& rtl_tile_cycles, std::string& why) {
+npu_error Npu::compute_functional(const Layer& l, std::vector<uint8_t>& out, std::string& why) {
   const uint64_t in_n = l.in_elements();
   const uint64_t w_n = l.weight_elements();
   const uint64_t out_n = l.out_elements();
@@ -333,11 +331,14 @@ npu_error Npu::compute_functional(const Layer& l, const LayerPlan& plan, std::ve
       }
     }
   }
-  const IntParams params{bias.data(), mult.data(), shift.data()};
-  if (rtl_ && l.uses_weights())
-    rtl_->run_layer(l, plan, in.data(), w.data(), params, res.data(), rtl_tile_cycles);
-  else
-    run_int_layer(l, in.data(), in2.data(), w.data(), params, res.data());
+  if (rtl_ && l.uses_weights()) {  // computed tile by tile in execute_plan
+    rtl_->begin_layer(l, w.data());
+    rtl_job_ = RtlJob{std::move(in), std::move(w), std::move(res), std::move(bias), std::move(mult),
+                      std::move(shift)};
+    return NPU_ERR_NONE;
+  }
+  run_int_layer(l, in.data(), in2.data(), w.data(), IntParams{bias.data(), mult.data(), shift.data()},
+                res.data());
   pack_int(res.data(), out_n, formats_.act_bits, out.data());
   return NPU_ERR_NONE;
 }
@@ -371,8 +372,21 @@ bool Npu::transfer(const DmaSegment& seg, uint8_t* data, uint64_t& at_ps) {
   return true;
 }
 
-bool Npu::execute_plan(const Layer& l, const LayerPlan& plan, const std::vector<uint8_t>& out,
-                       const std::vector<uint64_t>& rtl_tile_cycles, LayerRecord& rec) {
+// Runs one tile on the RTL array with its clock starting at `start_ps` and
+// refreshes the packed output bytes the tile's stores will write.
+uint64_t Npu::run_rtl_tile(const Layer& l, const Tile& tile, uint64_t start_ps,
+                           std::vector<uint8_t>& out) {
+  RtlJob& j = *rtl_job_;
+  rtl_->set_trace_clock(period_ps_, start_ps);
+  const uint64_t cycles = rtl_->run_tile(
+      l, tile, j.in.data(), j.w.data(), IntParams{j.bias.data(), j.mult.data(), j.shift.data()},
+      j.res.data());
+  pack_int(j.res.data(), j.res.size(), formats_.act_bits, out.data());
+  return cycles;
+}
+
+bool Npu::execute_plan(const Layer& l, const LayerPlan& plan, std::vector<uint8_t>& out,
+                       LayerRecord& rec) {
   // Two time cursors: the DMA engine (serial) and the array. Tile i's loads
   // need a free buffer (tile i-2's compute done when double-buffered, i-1
   // otherwise); its compute needs its loads and the array; its stores need
@@ -404,8 +418,9 @@ bool Npu::execute_plan(const Layer& l, const LayerPlan& plan, const std::vector<
     dma_at = at;
     const uint64_t c_start = std::max(at, array_free);
     if (c_start > array_free) rec.stall_cycles += (c_start - array_free) / period_ps_;
-    // Co-simulation: the RTL array's own cycle count replaces the model's.
-    const uint64_t cycles = rtl_tile_cycles.empty() ? tile.compute_cycles : rtl_tile_cycles[t];
+    // Co-simulation: the RTL array computes the tile now, and its own cycle
+    // count replaces the model's.
+    const uint64_t cycles = rtl_job_ ? run_rtl_tile(l, tile, c_start, out) : tile.compute_cycles;
     compute_end[t] = c_start + cycles * period_ps_;
     array_free = compute_end[t];
     rec.compute_cycles += cycles;

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,16 +113,22 @@ class Npu : public sc_core::sc_module, public StatsSource {
   void fail(uint32_t desc_addr, npu_error code, const std::string& why);
 
   // functional
-  npu_error compute_functional(const Layer& l, const LayerPlan& plan, std::vector<uint8_t>& out_bytes,
-                               std::vector<uint64_t>& rtl_tile_cycles, std::string& why);
+  // Operands of a conv/gemm layer that runs on the RTL array tile by tile.
+  struct RtlJob {
+    std::vector<int8_t> in, w, res;
+    std::vector<int32_t> bias, mult, shift;
+  };
+  npu_error compute_functional(const Layer& l, std::vector<uint8_t>& out_bytes, std::string& why);
   bool read_debug(uint64_t addr, void* data, uint64_t len);
   uint64_t tensor_bytes(uint64_t elements, int bits) const;
   uint64_t output_bytes(const Layer& l) const;
 
   // timed DMA
   bool transfer(const DmaSegment& seg, uint8_t* data, uint64_t& at_ps);
-  bool execute_plan(const Layer& l, const LayerPlan& plan, const std::vector<uint8_t>& out_bytes,
-                    const std::vector<uint64_t>& rtl_tile_cycles, LayerRecord& rec);
+  bool execute_plan(const Layer& l, const LayerPlan& plan, std::vector<uint8_t>& out_bytes,
+                    LayerRecord& rec);
+  uint64_t run_rtl_tile(const Layer& l, const Tile& tile, uint64_t start_ps,
+                        std::vector<uint8_t>& out_bytes);
   uint64_t now_ps() const;
   void account_memory(uint64_t addr, uint64_t bytes);
   void account_layer(const Layer& l, const LayerPlan& plan, LayerRecord& rec);
@@ -143,6 +150,7 @@ class Npu : public sc_core::sc_module, public StatsSource {
   uint32_t desc_done_ = 0;
   uint32_t error_addr_ = 0;
   std::unique_ptr<RtlCompute> rtl_;  // compute: rtl
+  std::optional<RtlJob> rtl_job_;     // the current layer, when it runs on the RTL
   Tally regs_tally_;  // behind the CNT_* registers
   Tally run_tally_;   // whole run, for --stats
   std::vector<LayerRecord> layers_;

@@ -56,6 +56,8 @@ void gather_rows(const Layer& l, const int8_t* in, int g, uint32_t px0, uint32_t
 struct RtlCompute::Impl {
   rtl::RtlArray array;
   rtl::Dataflow dataflow;
+  std::vector<uint32_t> zp_corr;
+  std::vector<int8_t> a, w;  // operand staging, reused across tiles
   Impl(const rtl::Variant& v, rtl::Dataflow df) : array(v), dataflow(df) {}
 };
 
@@ -69,45 +71,51 @@ RtlCompute::RtlCompute(Precision p, Dataflow df, int rows, int cols) {
 
 RtlCompute::~RtlCompute() = default;
 
-void RtlCompute::run_layer(const Layer& l, const LayerPlan& plan, const int8_t* in,
-                           const int8_t* w, const IntParams& p, int8_t* out,
-                           std::vector<uint64_t>& tile_cycles) {
+static uint64_t gemm_k(const Layer& l) {
   const int groups = l.op == Op::kConv2d ? l.groups : 1;
-  const int n_g = l.out_c / groups;
-  const uint64_t k = l.op == Op::kGemm ? uint64_t(l.in_c) : uint64_t(l.k_h) * l.k_w * (l.in_c / groups);
-  // Zero-point correction per output channel: in_zp * sum_k w[n][k].
-  std::vector<int32_t> zp_corr(l.out_c, 0);
+  return l.op == Op::kGemm ? uint64_t(l.in_c) : uint64_t(l.k_h) * l.k_w * (l.in_c / groups);
+}
+
+void RtlCompute::begin_layer(const Layer& l, const int8_t* w) {
+  // Zero-point correction per output channel: in_zp * sum_k w[n][k] (mod 2^32).
+  const uint64_t k = gemm_k(l);
+  impl_->zp_corr.assign(l.out_c, 0);
   for (int n = 0; n < l.out_c; ++n) {
     uint32_t s = 0;
     for (uint64_t i = 0; i < k; ++i) s += static_cast<uint32_t>(w[uint64_t(n) * k + i]);
-    zp_corr[n] = static_cast<int32_t>(static_cast<uint32_t>(l.in_zp) * s);
+    impl_->zp_corr[n] = static_cast<uint32_t>(l.in_zp) * s;
   }
-  std::vector<int8_t> a, wt;
-  tile_cycles.assign(plan.tiles.size(), 0);
-  for (size_t t = 0; t < plan.tiles.size(); ++t) {
-    const Tile& tile = plan.tiles[t];
-    for (int g = tile.ch0 / n_g; g * n_g < tile.ch0 + tile.chs; ++g) {
-      const int c_lo = std::max(tile.ch0, g * n_g);
-      const int c_hi = std::min(tile.ch0 + tile.chs, (g + 1) * n_g);
-      gather_rows(l, in, g, tile.px0, tile.pxs, a, k);
-      wt.assign(w + uint64_t(c_lo) * k, w + uint64_t(c_hi) * k);
-      const auto r = impl_->array.run_gemm(a.data(), wt.data(), static_cast<int>(tile.pxs),
-                                           c_hi - c_lo, static_cast<int>(k), impl_->dataflow);
-      tile_cycles[t] += r.cycles;
-      for (uint32_t m = 0; m < tile.pxs; ++m) {
-        for (int c = c_lo; c < c_hi; ++c) {
-          const uint32_t acc = static_cast<uint32_t>(r.c[uint64_t(m) * (c_hi - c_lo) + (c - c_lo)]) -
-                               static_cast<uint32_t>(zp_corr[c]) +
-                               (l.has_bias() ? static_cast<uint32_t>(p.bias[c]) : 0u);
-          const int32_t mult = p.mult ? p.mult[c] : l.mult;
-          const int32_t shift = p.shift ? p.shift[c] : l.shift;
-          const int64_t v = int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), mult, shift)} + l.out_zp;
-          out[uint64_t(tile.px0 + m) * l.out_c + c] =
-              static_cast<int8_t>(std::clamp<int64_t>(v, l.act_min, l.act_max));
-        }
+}
+
+uint64_t RtlCompute::run_tile(const Layer& l, const Tile& tile, const int8_t* in, const int8_t* w,
+                              const IntParams& p, int8_t* out) {
+  const int groups = l.op == Op::kConv2d ? l.groups : 1;
+  const int n_g = l.out_c / groups;
+  const uint64_t k = gemm_k(l);
+  uint64_t cycles = 0;
+  for (int g = tile.ch0 / n_g; g * n_g < tile.ch0 + tile.chs; ++g) {
+    const int c_lo = std::max(tile.ch0, g * n_g);
+    const int c_hi = std::min(tile.ch0 + tile.chs, (g + 1) * n_g);
+    gather_rows(l, in, g, tile.px0, tile.pxs, impl_->a, k);
+    impl_->w.assign(w + uint64_t(c_lo) * k, w + uint64_t(c_hi) * k);
+    const auto r = impl_->array.run_gemm(impl_->a.data(), impl_->w.data(), static_cast<int>(tile.pxs),
+                                         c_hi - c_lo, static_cast<int>(k), impl_->dataflow);
+    cycles += r.cycles;
+    for (uint32_t m = 0; m < tile.pxs; ++m) {
+      for (int c = c_lo; c < c_hi; ++c) {
+        const uint32_t acc = static_cast<uint32_t>(r.c[uint64_t(m) * (c_hi - c_lo) + (c - c_lo)]) -
+                             impl_->zp_corr[c] +
+                             (l.has_bias() ? static_cast<uint32_t>(p.bias[c]) : 0u);
+        const int32_t mult = p.mult ? p.mult[c] : l.mult;
+        const int32_t shift = p.shift ? p.shift[c] : l.shift;
+        const int64_t v =
+            int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), mult, shift)} + l.out_zp;
+        out[uint64_t(tile.px0 + m) * l.out_c + c] =
+            static_cast<int8_t>(std::clamp<int64_t>(v, l.act_min, l.act_max));
       }
     }
   }
+  return cycles;
 }
 
 uint64_t RtlCompute::total_cycles() const { return impl_->array.total_cycles(); }
@@ -126,8 +134,11 @@ RtlCompute::RtlCompute(Precision, Dataflow, int, int) {
   throw std::invalid_argument("compute: rtl is not available: this build has no Verilator (rtl/)");
 }
 RtlCompute::~RtlCompute() = default;
-void RtlCompute::run_layer(const Layer&, const LayerPlan&, const int8_t*, const int8_t*,
-                           const IntParams&, int8_t*, std::vector<uint64_t>&) {}
+void RtlCompute::begin_layer(const Layer&, const int8_t*) {}
+uint64_t RtlCompute::run_tile(const Layer&, const Tile&, const int8_t*, const int8_t*, const IntParams&,
+                              int8_t*) {
+  return 0;
+}
 uint64_t RtlCompute::total_cycles() const { return 0; }
 void RtlCompute::open_trace(const std::string&) {}
 void RtlCompute::set_trace_clock(uint64_t, uint64_t) {}

@@ -23,10 +23,14 @@ class RtlCompute {
   RtlCompute(Precision p, Dataflow df, int rows, int cols);
   ~RtlCompute();
 
-  // Computes the conv/gemm layer tile by tile on the RTL array; fills `out`
-  // (unpacked int8 working values) and the array cycles of every tile.
-  void run_layer(const Layer& l, const LayerPlan& plan, const int8_t* in, const int8_t* w,
-                 const IntParams& p, int8_t* out, std::vector<uint64_t>& tile_cycles);
+  // Starts a conv/gemm layer (per-channel zero-point corrections), then runs
+  // one tile at a time on the RTL array, at the simulated time the NPU's
+  // schedule gives it, so the array's waveform lines up with SystemC's.
+  // run_tile fills the tile's outputs in `out` (unpacked int8 working
+  // values, [pixel][out_c]) and returns the array cycles it took.
+  void begin_layer(const Layer& l, const int8_t* w);
+  uint64_t run_tile(const Layer& l, const Tile& tile, const int8_t* in, const int8_t* w,
+                    const IntParams& p, int8_t* out);
   uint64_t total_cycles() const;
   // Opens a VCD of the array's internals (1 ps timescale, SystemC's axis).
   void open_trace(const std::string& path);
