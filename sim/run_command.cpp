@@ -1,6 +1,8 @@
 #include "run_command.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 
@@ -9,6 +11,7 @@
 
 #include "soc.h"
 #include "units.h"
+#include "vcd_merge.h"
 
 namespace hpvp {
 
@@ -24,6 +27,9 @@ void add_run_command(CLI::App& app, RunOptions& o) {
   run->add_option("--quantum", o.quantum, "Global quantum, e.g. '10 us' (default: config)");
   run->add_option("--max-time", o.max_time, "Stop with exit 124 after this simulated time");
   run->add_option("--trace", o.trace, "Write a VCD trace of bus and core activity");
+  run->add_option("--wave", o.wave,
+                  "Write one waveform (.vcd or .fst) with the SystemC signals and the RTL "
+                  "internals of every compute: rtl NPU on one time axis");
   run->add_option("--stats", o.stats, "Write per-model statistics as JSON");
   run->add_flag("--host-stats", o.host_stats,
                 "Add host time and MIPS to the stats (makes them run-dependent)");
@@ -55,6 +61,52 @@ class VcdTrace {
 
  private:
   sc_core::sc_trace_file* file_ = nullptr;
+};
+
+// --wave: a SystemC VCD of the platform signals plus one VCD per RTL NPU,
+// merged at the end into one file (converted to FST with GTKWave's vcd2fst
+// when the name ends in .fst).
+class WaveDump {
+ public:
+  WaveDump(const std::string& path, Soc& soc) : path_(path), soc_(soc) {
+    if (path.empty()) return;
+    fst_ = path.size() > 4 && path.substr(path.size() - 4) == ".fst";
+    if (!fst_ && !(path.size() > 4 && path.substr(path.size() - 4) == ".vcd"))
+      throw CLI::ValidationError("--wave", fmt::format("'{}': expected a .vcd or .fst file name", path));
+    const std::string base = path + ".systemc";
+    sc_file_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+    sc_file_->set_time_unit(1, sc_core::SC_PS);
+    soc.trace(sc_file_);
+    parts_.push_back(VcdInput{base + ".vcd", ""});
+    for (npu::Npu* n : soc.npus()) {
+      const std::string rtl = path + "." + n->basename() + ".rtl.vcd";
+      if (n->open_rtl_wave(rtl)) parts_.push_back(VcdInput{rtl, std::string(n->basename()) + "_rtl"});
+    }
+  }
+  ~WaveDump() {
+    for (const auto& p : parts_) std::remove(p.path.c_str());
+  }
+  void finish() {
+    if (path_.empty()) return;
+    sc_core::sc_close_vcd_trace_file(sc_file_);
+    for (npu::Npu* n : soc_.npus()) n->close_rtl_wave();
+    const std::string vcd = fst_ ? path_ + ".merged.vcd" : path_;
+    merge_vcd(parts_, vcd);
+    if (fst_) {
+      const std::string cmd = fmt::format("vcd2fst '{}' '{}' > /dev/null 2>&1", vcd, path_);
+      const int rc = std::system(cmd.c_str());
+      std::remove(vcd.c_str());
+      if (rc != 0)
+        throw std::runtime_error(fmt::format("{}: vcd2fst (GTKWave) failed to write the FST", path_));
+    }
+  }
+
+ private:
+  std::string path_;
+  Soc& soc_;
+  bool fst_ = false;
+  sc_core::sc_trace_file* sc_file_ = nullptr;
+  std::vector<VcdInput> parts_;
 };
 
 struct RunSummary {
@@ -125,6 +177,7 @@ int run_vp(const RunOptions& o) {
   soc->load_firmware(image);
   VcdTrace vcd(o.trace);
   if (vcd.get()) soc->trace(vcd.get());
+  WaveDump wave(o.wave, *soc);
 
   const auto t0 = std::chrono::steady_clock::now();
   if (max_time)
@@ -134,6 +187,7 @@ int run_vp(const RunOptions& o) {
   const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);
 
+  wave.finish();
   RunSummary s = classify(*soc, max_time);
   s.host_seconds = host_s;
   if (s.exit_code != 0) print_last_trap(*soc);

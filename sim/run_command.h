@@ -24,6 +24,7 @@ struct RunOptions {
   std::string quantum;   // empty: from the config
   std::string max_time;  // empty: unlimited
   std::string trace;     // VCD file
+  std::string wave;      // VCD or FST: SystemC signals + RTL internals
   std::string stats;     // JSON file
   bool host_stats = false;
   bool quiet = false;

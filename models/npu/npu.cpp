@@ -490,6 +490,16 @@ Npu::Energy Npu::energy(const Tally& t) const {
   return e;
 }
 
+bool Npu::open_rtl_wave(const std::string& vcd_path) {
+  if (!rtl_) return false;
+  rtl_->open_trace(vcd_path);
+  return true;
+}
+
+void Npu::close_rtl_wave() {
+  if (rtl_) rtl_->close_trace();
+}
+
 void Npu::trace(sc_core::sc_trace_file* tf) const {
   sc_core::sc_trace(tf, trace_busy_, std::string(name()) + ".busy");
   sc_core::sc_trace(tf, trace_layer_, std::string(name()) + ".layers");

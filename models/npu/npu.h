@@ -75,6 +75,10 @@ class Npu : public sc_core::sc_module, public StatsSource {
   const Config& config() const { return cfg_; }
   bool busy() const { return busy_; }
   void trace(sc_core::sc_trace_file* tf) const;
+  // compute: rtl only: dumps the RTL array's internals to a VCD on the
+  // SystemC time axis (1 ps); returns false for a TLM NPU.
+  bool open_rtl_wave(const std::string& vcd_path);
+  void close_rtl_wave();
   void dump_stats(nlohmann::json& out) const override;
 
  private:

@@ -122,6 +122,8 @@ uint64_t RtlCompute::total_cycles() const { return impl_->array.total_cycles(); 
 
 void RtlCompute::open_trace(const std::string& path) { impl_->array.open_trace(path); }
 
+void RtlCompute::close_trace() { impl_->array.close_trace(); }
+
 void RtlCompute::set_trace_clock(uint64_t period_ps, uint64_t next_edge_ps) {
   impl_->array.set_trace_clock(period_ps, next_edge_ps);
 }
@@ -141,6 +143,7 @@ uint64_t RtlCompute::run_tile(const Layer&, const Tile&, const int8_t*, const in
 }
 uint64_t RtlCompute::total_cycles() const { return 0; }
 void RtlCompute::open_trace(const std::string&) {}
+void RtlCompute::close_trace() {}
 void RtlCompute::set_trace_clock(uint64_t, uint64_t) {}
 
 #endif

@@ -34,6 +34,7 @@ class RtlCompute {
   uint64_t total_cycles() const;
   // Opens a VCD of the array's internals (1 ps timescale, SystemC's axis).
   void open_trace(const std::string& path);
+  void close_trace();
   void set_trace_clock(uint64_t period_ps, uint64_t next_edge_ps);
 
  private:

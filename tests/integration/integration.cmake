@@ -72,3 +72,8 @@ if(HPVP_BUILD_FIRMWARE AND TARGET hpvp_rtl)
     ${_fw}/npu_net.elf)
   set_tests_properties(equivalence.npu_net.biglittle_rtl PROPERTIES LABELS "integration;equivalence" TIMEOUT 300)
 endif()
+if(HPVP_BUILD_FIRMWARE AND TARGET hpvp_rtl)
+  add_test(NAME wave.rtl_and_systemc COMMAND ${_it}/wave_rtl.sh ${_vp}
+    ${CMAKE_SOURCE_DIR}/configs/biglittle_rtl.yaml ${_fw}/npu_net.elf)
+  set_tests_properties(wave.rtl_and_systemc PROPERTIES LABELS "integration;equivalence" TIMEOUT 300)
+endif()
