@@ -49,3 +49,10 @@ if [ -x "$build/bench/bench_rtl_array" ]; then
 else
   echo "  not built (Verilator not found)"
 fi
+
+echo "== RTL co-simulation inside the VP vs bare verilated harness (overhead target <= 1.5x)"
+if [ -x "$build/bench/bench_rtl_cosim" ]; then
+  "$build/bench/bench_rtl_cosim"
+else
+  echo "(not built: Verilator missing)"
+fi
