@@ -8,10 +8,9 @@
 #include <cstdio>
 #include <memory>
 #include <random>
-#include <vector>
-
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
 
 #include "bus/shared_bus.h"
 #include "mem/dram.h"
@@ -109,7 +108,8 @@ extern "C" int sc_main(int, char*[]) {
   host.socket.bind(bus.target_socket);
   bus.add_initiator("host");
   for (int i = 0; i < 2; ++i) {
-    npus.push_back(std::make_unique<Npu>(("npu" + std::to_string(sizes[i])).c_str(), npu_config(sizes[i])));
+    npus.push_back(
+        std::make_unique<Npu>(("npu" + std::to_string(sizes[i])).c_str(), npu_config(sizes[i])));
     npus.back()->dma.bind(bus.target_socket);
     irqs.push_back(std::make_unique<sc_core::sc_signal<bool>>());
     npus.back()->irq.bind(*irqs.back());

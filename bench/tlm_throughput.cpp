@@ -4,9 +4,7 @@
 // b_transport calls from a test initiator outside any SystemC process, which
 // is what an LT initiator's hot path costs.
 #include <benchmark/benchmark.h>
-
 #include <memory>
-
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
 

@@ -1,15 +1,13 @@
 #include "elf_loader.h"
 
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
-#include <memory>
-
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <memory>
+#include <unistd.h>
 
 namespace hpvp {
 
@@ -67,7 +65,8 @@ ElfImage read_elf(const std::string& path) {
     fail(path, fmt::format("unreadable ELF header: {}", elf_errmsg(-1)));
   if (gelf_getclass(h.elf) != ELFCLASS32)
     fail(path, "ELF class is 64-bit; expected a 32-bit (ELFCLASS32) executable for RV32");
-  if (ehdr.e_ident[EI_DATA] != ELFDATA2LSB) fail(path, "ELF is big-endian; RISC-V is little-endian");
+  if (ehdr.e_ident[EI_DATA] != ELFDATA2LSB)
+    fail(path, "ELF is big-endian; RISC-V is little-endian");
   if (ehdr.e_machine != EM_RISCV)
     fail(path, fmt::format("ELF machine is {}; expected RISC-V ({})", ehdr.e_machine, EM_RISCV));
   if (ehdr.e_type != ET_EXEC)
@@ -91,8 +90,8 @@ ElfImage read_elf(const std::string& path) {
       fail(path, fmt::format("program header {} is unreadable", i));
     if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
     if (ph.p_filesz > ph.p_memsz)
-      fail(path, fmt::format("segment {} has file size {} > memory size {}", i, ph.p_filesz,
-                             ph.p_memsz));
+      fail(path,
+           fmt::format("segment {} has file size {} > memory size {}", i, ph.p_filesz, ph.p_memsz));
     if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
       fail(path, fmt::format("segment {} extends past the end of the file (truncated ELF?)", i));
     ElfSegment seg;

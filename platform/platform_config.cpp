@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <deque>
+#include <fmt/format.h>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include <hpvp/hw/clint.h>
 #include <hpvp/hw/npu.h>
@@ -48,10 +47,11 @@ CpuConfig parse_cpu(YamlMap& m, unsigned hart) {
   m.choice("isa", {"rv32imc"});
   c.core.hart_id = hart;
   c.core.frequency_hz = m.frequency("frequency");
-  c.core.reset_pc = static_cast<uint32_t>(m.integer_in("reset_pc", c.core.reset_pc, 0, 0xffffffffu));
+  c.core.reset_pc =
+      static_cast<uint32_t>(m.integer_in("reset_pc", c.core.reset_pc, 0, 0xffffffffu));
   c.core.dmi = m.boolean("dmi", c.core.dmi);
-  c.core.nested_trap_limit =
-      static_cast<uint32_t>(m.integer_in("nested_trap_limit", c.core.nested_trap_limit, 1, 1000000));
+  c.core.nested_trap_limit = static_cast<uint32_t>(
+      m.integer_in("nested_trap_limit", c.core.nested_trap_limit, 1, 1000000));
   if (auto cycles = m.optional_map("cycles")) c.core.cycles = parse_cycles(*cycles, c.core);
   m.finish();
   return c;
@@ -196,7 +196,8 @@ NpuConfig parse_npu(YamlMap& m) {
   n.spads.double_buffer = spads.boolean("double_buffer", true);
   spads.finish();
   n.dma_burst_bytes = static_cast<unsigned>(m.size("dma_burst", n.dma_burst_bytes));
-  if (n.dma_burst_bytes == 0 || n.dma_burst_bytes > 4096) m.fail("dma_burst", "expected 1..4096 bytes");
+  if (n.dma_burst_bytes == 0 || n.dma_burst_bytes > 4096)
+    m.fail("dma_burst", "expected 1..4096 bytes");
   n.energy = npu::default_energy(n.precision, n.array.rows, n.array.cols);
   if (auto energy = m.optional_map("energy")) parse_energy(*energy, n.energy);
   m.finish();
@@ -207,7 +208,8 @@ void check_unique_names(const PlatformConfig& c) {
   std::map<std::string, std::string> seen;  // name -> location
   auto add = [&](const std::string& name, const std::string& location) {
     if (auto [it, fresh] = seen.emplace(name, location); !fresh)
-      throw ConfigError(fmt::format("{}: name: '{}' is already used at {}", location, name, it->second));
+      throw ConfigError(
+          fmt::format("{}: name: '{}' is already used at {}", location, name, it->second));
   };
   for (const auto& x : c.cpus) add(x.name, x.location);
   for (const auto& x : c.memories) add(x.name, x.location);
@@ -226,16 +228,17 @@ void check_address_map(const PlatformConfig& c) {
   for (const auto& n : c.npus) ranges.push_back({n.name, n.location, n.base, NPU_REGS_SIZE});
   for (const auto& r : ranges)
     if (r.base + r.size > (uint64_t{1} << 32) || r.base + r.size < r.base)
-      throw ConfigError(fmt::format("{}: '{}' [0x{:x}, 0x{:x}) does not fit the 32-bit address space",
-                                    r.location, r.name, r.base, r.base + r.size));
+      throw ConfigError(
+          fmt::format("{}: '{}' [0x{:x}, 0x{:x}) does not fit the 32-bit address space", r.location,
+                      r.name, r.base, r.base + r.size));
   std::sort(ranges.begin(), ranges.end(), [](auto& a, auto& b) { return a.base < b.base; });
   for (size_t i = 1; i < ranges.size(); ++i) {
     const Range& a = ranges[i - 1];
     const Range& b = ranges[i];
     if (b.base < a.base + a.size)
-      throw ConfigError(fmt::format("{}: '{}' [0x{:x}, 0x{:x}) overlaps '{}' [0x{:x}, 0x{:x}) at {}",
-                                    b.location, b.name, b.base, b.base + b.size, a.name, a.base,
-                                    a.base + a.size, a.location));
+      throw ConfigError(fmt::format(
+          "{}: '{}' [0x{:x}, 0x{:x}) overlaps '{}' [0x{:x}, 0x{:x}) at {}", b.location, b.name,
+          b.base, b.base + b.size, a.name, a.base, a.base + a.size, a.location));
   }
 }
 
@@ -277,7 +280,8 @@ class ConfigChain {
 
  private:
   void load(const std::string& file, int depth) {
-    if (depth > 8) throw ConfigError(fmt::format("{}: `extends` chain deeper than 8 files (a cycle?)", file));
+    if (depth > 8)
+      throw ConfigError(fmt::format("{}: `extends` chain deeper than 8 files (a cycle?)", file));
     files_.push_back(YamlMap::load_file(file));
     YamlMap& m = files_.back();
     if (!m.has("extends")) {
@@ -319,7 +323,8 @@ PlatformConfig load_platform_config(const std::string& file) {
   }
   auto cpus = need("cpus").list_of_maps("cpus");
   if (cpus.empty()) need("cpus").fail("cpus", "at least one cpu is required");
-  for (size_t i = 0; i < cpus.size(); ++i) c.cpus.push_back(parse_cpu(cpus[i], static_cast<unsigned>(i)));
+  for (size_t i = 0; i < cpus.size(); ++i)
+    c.cpus.push_back(parse_cpu(cpus[i], static_cast<unsigned>(i)));
   YamlMap bus = need("bus").map("bus");
   c.bus = parse_bus(bus, c.bus_pj_per_byte);
   for (auto& m : need("memories").list_of_maps("memories")) c.memories.push_back(parse_memory(m));
@@ -355,8 +360,8 @@ PlatformConfig load_platform_config(const std::string& file) {
       throw ConfigError(fmt::format("{}: irq: {} is beyond plic '{}' sources 1..{}", u.location,
                                     u.irq, plic->name, plic->plic.num_sources));
     if (auto [it, fresh] = owner.emplace(u.irq, u.name); !fresh)
-      throw ConfigError(fmt::format("{}: irq: {} is already used by '{}'", u.location, u.irq,
-                                    it->second));
+      throw ConfigError(
+          fmt::format("{}: irq: {} is already used by '{}'", u.location, u.irq, it->second));
   }
   // NPUs attribute the memory energy of their DMA traffic per memory.
   for (auto& n : c.npus) {

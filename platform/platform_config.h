@@ -5,9 +5,8 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 #include "bus/shared_bus.h"
 #include "cpu/rv32_core.h"

@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <hpvp/hw/npu.h>
-
 #include "units.h"
+#include <hpvp/hw/npu.h>
 
 namespace hpvp {
 
@@ -38,10 +37,10 @@ void Soc::build_cores() {
     bus_->add_initiator(c.name);
     core->set_fault_handler([this, name = c.name](const Rv32Core::TrapRecord& t,
                                                   const std::string& why) {
-      finish(RunOutcome::Kind::kFault, 126,
-             fmt::format("firmware fault on {}: {} ({}) at pc=0x{:08x}, mtval=0x{:08x}, time {}",
-                         name, rv32_cause_name(t.cause), why, t.pc, t.tval,
-                         units::format_time(t.time)));
+      finish(
+          RunOutcome::Kind::kFault, 126,
+          fmt::format("firmware fault on {}: {} ({}) at pc=0x{:08x}, mtval=0x{:08x}, time {}", name,
+                      rv32_cause_name(t.cause), why, t.pc, t.tval, units::format_time(t.time)));
     });
     stats_sources_.emplace_back(c.name, core.get());
     cores_.push_back(std::move(core));
@@ -101,8 +100,9 @@ void Soc::build_peripherals() {
         fin->on_finish = [this](int code) {
           outcome_.kind = RunOutcome::Kind::kExited;
           outcome_.exit_code = code;
-          outcome_.reason = code == 0 ? "firmware passed (test finisher)"
-                                      : fmt::format("firmware failed with code {} (test finisher)", code);
+          outcome_.reason = code == 0
+                                ? "firmware passed (test finisher)"
+                                : fmt::format("firmware failed with code {} (test finisher)", code);
         };
         stats = fin.get();
         module = std::move(fin);

@@ -7,10 +7,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
 
 #include "elf_loader.h"
 #include "platform_config.h"

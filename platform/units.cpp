@@ -4,10 +4,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace hpvp::units {
 
@@ -82,8 +81,12 @@ std::optional<uint64_t> parse_size_bytes(const std::string& text) {
 
 std::optional<double> parse_bandwidth_bytes_per_s(const std::string& text) {
   static const std::vector<std::pair<const char*, double>> kUnits = {
-      {"B/s", 1.0},         {"kB/s", 1e3},           {"MB/s", 1e6},
-      {"GB/s", 1e9},        {"KiB/s", 1024.0},       {"MiB/s", 1024.0 * 1024},
+      {"B/s", 1.0},
+      {"kB/s", 1e3},
+      {"MB/s", 1e6},
+      {"GB/s", 1e9},
+      {"KiB/s", 1024.0},
+      {"MiB/s", 1024.0 * 1024},
       {"GiB/s", 1024.0 * 1024 * 1024}};
   auto bw = scaled(text, kUnits);
   if (!bw || *bw <= 0) return std::nullopt;

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-
 #include <systemc>
 
 namespace hpvp::units {

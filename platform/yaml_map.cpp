@@ -1,7 +1,6 @@
 #include "yaml_map.h"
 
 #include <cmath>
-
 #include <fmt/format.h>
 
 #include "units.h"
@@ -11,8 +10,8 @@ namespace hpvp {
 YamlMap::YamlMap(const YAML::Node& node, std::string file, std::string path)
     : file_(std::move(file)), path_(std::move(path)) {
   if (!node.IsMap())
-    throw ConfigError(fmt::format("{}: {}: expected a mapping of keys to values", where(node.Mark()),
-                                  path_.empty() ? "top level" : path_));
+    throw ConfigError(fmt::format("{}: {}: expected a mapping of keys to values",
+                                  where(node.Mark()), path_.empty() ? "top level" : path_));
   self_mark_ = node.Mark();
   resolve_merge_keys(node);
 }
@@ -106,8 +105,8 @@ std::optional<YAML::Node> YamlMap::lookup(const std::string& key, bool required)
 
 std::string YamlMap::scalar_text(const std::string& key, const YAML::Node& n,
                                  const std::string& expected) {
-  if (!n.IsScalar()) fail(key, fmt::format("expected {}, got a {}", expected,
-                                           n.IsSequence() ? "list" : "mapping"));
+  if (!n.IsScalar())
+    fail(key, fmt::format("expected {}, got a {}", expected, n.IsSequence() ? "list" : "mapping"));
   return n.Scalar();
 }
 
@@ -121,8 +120,7 @@ T YamlMap::parsed(const std::string& key, const std::string& expected, Parse par
 }
 
 template <typename T, typename Parse>
-T YamlMap::parsed_or(const std::string& key, T fallback, const std::string& expected,
-                     Parse parse) {
+T YamlMap::parsed_or(const std::string& key, T fallback, const std::string& expected, Parse parse) {
   if (!node_[key].IsDefined()) {
     used_.insert(key);
     return fallback;
@@ -135,7 +133,8 @@ const char* kInteger = "an integer (decimal or 0x hex)";
 const char* kSize = "a size such as 4096, 0x1000, '64 KiB' or '128 MiB'";
 const char* kFrequency = "a frequency such as '100 MHz' (Hz, kHz, MHz, GHz)";
 const char* kTime = "a time such as '10 ns' (s, ms, us, ns, ps)";
-const char* kBandwidth = "a bandwidth such as '12.8 GB/s' (B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s)";
+const char* kBandwidth =
+    "a bandwidth such as '12.8 GB/s' (B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s)";
 auto as_string = [](const std::string& s) { return std::optional<std::string>(s); };
 }  // namespace
 
@@ -182,22 +181,25 @@ double YamlMap::bandwidth(const std::string& key, double fallback) {
   return parsed_or<double>(key, fallback, kBandwidth, units::parse_bandwidth_bytes_per_s);
 }
 double YamlMap::number(const std::string& key, double fallback) {
-  return parsed_or<double>(key, fallback, "a number", [](const std::string& s) -> std::optional<double> {
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (end == s.c_str() || *end != '\0') return std::nullopt;
-    return v;
-  });
+  return parsed_or<double>(key, fallback, "a number",
+                           [](const std::string& s) -> std::optional<double> {
+                             char* end = nullptr;
+                             const double v = std::strtod(s.c_str(), &end);
+                             if (end == s.c_str() || *end != '\0') return std::nullopt;
+                             return v;
+                           });
 }
 uint64_t YamlMap::integer_in(const std::string& key, uint64_t fallback, uint64_t lo, uint64_t hi) {
   const uint64_t v = integer(key, fallback);
-  if (v < lo || v > hi) fail(key, fmt::format("expected an integer in [{}, {}], got {}", lo, hi, v));
+  if (v < lo || v > hi)
+    fail(key, fmt::format("expected an integer in [{}, {}], got {}", lo, hi, v));
   return v;
 }
 
 double YamlMap::number_in(const std::string& key, double fallback, double lo, double hi) {
   const double v = number(key, fallback);
-  if (!std::isfinite(v) || v < lo || v > hi) fail(key, fmt::format("expected a number in [{}, {}], got {}", lo, hi, v));
+  if (!std::isfinite(v) || v < lo || v > hi)
+    fail(key, fmt::format("expected a number in [{}, {}], got {}", lo, hi, v));
   return v;
 }
 
@@ -235,8 +237,8 @@ std::vector<YamlMap> YamlMap::list_of_maps(const std::string& key) {
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string p = fmt::format("{}[{}]", key_path(key), i);
     if (!n[i].IsMap())
-      throw ConfigError(fmt::format("{}: {}: expected a mapping of keys to values",
-                                    where(n[i].Mark()), p));
+      throw ConfigError(
+          fmt::format("{}: {}: expected a mapping of keys to values", where(n[i].Mark()), p));
     out.emplace_back(n[i], file_, p);
   }
   return out;

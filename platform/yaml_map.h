@@ -11,9 +11,8 @@
 #include <set>
 #include <stdexcept>
 #include <string>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 #include <yaml-cpp/yaml.h>
 
 namespace hpvp {

@@ -3,10 +3,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <fstream>
 #include <memory>
-
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "soc.h"
@@ -41,7 +40,8 @@ namespace {
 sc_core::sc_time parse_time_option(const std::string& name, const std::string& text) {
   auto t = units::parse_time(text);
   if (!t || *t == sc_core::SC_ZERO_TIME)
-    throw CLI::ValidationError(name, fmt::format("expected a positive time such as '10 us', got '{}'", text));
+    throw CLI::ValidationError(
+        name, fmt::format("expected a positive time such as '10 us', got '{}'", text));
   return *t;
 }
 
@@ -72,7 +72,8 @@ class WaveDump {
     if (path.empty()) return;
     fst_ = path.size() > 4 && path.substr(path.size() - 4) == ".fst";
     if (!fst_ && !(path.size() > 4 && path.substr(path.size() - 4) == ".vcd"))
-      throw CLI::ValidationError("--wave", fmt::format("'{}': expected a .vcd or .fst file name", path));
+      throw CLI::ValidationError("--wave",
+                                 fmt::format("'{}': expected a .vcd or .fst file name", path));
     const std::string base = path + ".systemc";
     sc_file_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     sc_file_->set_time_unit(1, sc_core::SC_PS);
@@ -80,7 +81,8 @@ class WaveDump {
     parts_.push_back(VcdInput{base + ".vcd", ""});
     for (npu::Npu* n : soc.npus()) {
       const std::string rtl = path + "." + n->basename() + ".rtl.vcd";
-      if (n->open_rtl_wave(rtl)) parts_.push_back(VcdInput{rtl, std::string(n->basename()) + "_rtl"});
+      if (n->open_rtl_wave(rtl))
+        parts_.push_back(VcdInput{rtl, std::string(n->basename()) + "_rtl"});
     }
   }
   ~WaveDump() {
@@ -97,7 +99,8 @@ class WaveDump {
       const int rc = std::system(cmd.c_str());
       std::remove(vcd.c_str());
       if (rc != 0)
-        throw std::runtime_error(fmt::format("{}: vcd2fst (GTKWave) failed to write the FST", path_));
+        throw std::runtime_error(
+            fmt::format("{}: vcd2fst (GTKWave) failed to write the FST", path_));
     }
   }
 
@@ -120,14 +123,18 @@ RunSummary classify(const Soc& soc, const std::optional<sc_core::sc_time>& max_t
   if (out.kind != RunOutcome::Kind::kRunning) return {out.exit_code, out.reason, 0};
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   if (max_time && now >= *max_time)
-    return {kExitTimeout, fmt::format("timeout: --max-time {} reached before the firmware finished",
-                                      units::format_time(*max_time)), 0};
+    return {kExitTimeout,
+            fmt::format("timeout: --max-time {} reached before the firmware finished",
+                        units::format_time(*max_time)),
+            0};
   bool all_sleeping = true;
   for (const auto& c : soc.cores()) all_sleeping &= c->sleeping();
   if (all_sleeping)
     return {kExitFirmwareFault,
             fmt::format("firmware hang: every hart waits in wfi and no interrupt can occur "
-                        "(time {})", units::format_time(now)), 0};
+                        "(time {})",
+                        units::format_time(now)),
+            0};
   return {kExitFirmwareFault, "simulation ended without the firmware finishing", 0};
 }
 
@@ -144,14 +151,15 @@ void print_last_trap(const Soc& soc) {
 void write_stats(const std::string& path, const Soc& soc, const RunOptions& o,
                  const RunSummary& s) {
   nlohmann::json j;
-  j["vp"] = {{"config", o.config},
-             {"firmware", o.firmware},
-             {"platform", soc.config().name},
-             {"quantum_ps", static_cast<uint64_t>(tlm::tlm_global_quantum::instance().get().value())},
-             {"simulated_time_ps", static_cast<uint64_t>(soc.simulated_time().value())},
-             {"instructions", soc.instructions()},
-             {"exit_code", s.exit_code},
-             {"reason", s.reason}};
+  j["vp"] = {
+      {"config", o.config},
+      {"firmware", o.firmware},
+      {"platform", soc.config().name},
+      {"quantum_ps", static_cast<uint64_t>(tlm::tlm_global_quantum::instance().get().value())},
+      {"simulated_time_ps", static_cast<uint64_t>(soc.simulated_time().value())},
+      {"instructions", soc.instructions()},
+      {"exit_code", s.exit_code},
+      {"reason", s.reason}};
   if (o.host_stats) {
     j["host"] = {{"seconds", s.host_seconds},
                  {"mips", s.host_seconds > 0 ? soc.instructions() / s.host_seconds / 1e6 : 0.0}};
@@ -184,7 +192,8 @@ int run_vp(const RunOptions& o) {
     sc_core::sc_start(*max_time);
   else
     sc_core::sc_start();
-  const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double host_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);
 
   wave.finish();

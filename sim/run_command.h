@@ -6,10 +6,9 @@
 //   126                   the firmware faulted beyond recovery or hung in wfi
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 #include <systemc>
 
 namespace hpvp {

@@ -1,9 +1,8 @@
 #include "sim_report.h"
 
-#include <systemc>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <systemc>
 
 namespace hpvp {
 
@@ -13,9 +12,15 @@ void log_handler(const sc_core::sc_report& report, const sc_core::sc_actions& ac
   if (actions & (SC_DISPLAY | SC_LOG)) {
     const std::string text = std::string(report.get_msg_type()) + ": " + report.get_msg();
     switch (report.get_severity()) {
-      case SC_INFO: spdlog::debug("systemc: {}", text); break;
-      case SC_WARNING: spdlog::warn("systemc: {}", text); break;
-      default: spdlog::error("systemc: {}", text); break;
+      case SC_INFO:
+        spdlog::debug("systemc: {}", text);
+        break;
+      case SC_WARNING:
+        spdlog::warn("systemc: {}", text);
+        break;
+      default:
+        spdlog::error("systemc: {}", text);
+        break;
     }
   }
   // Keep SystemC's own behaviour for stop/abort/throw.

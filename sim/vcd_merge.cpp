@@ -1,12 +1,11 @@
 #include "vcd_merge.h"
 
 #include <cstdint>
+#include <fmt/format.h>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 namespace hpvp {
 
@@ -74,7 +73,8 @@ class VcdReader {
 
   const std::string& id_for(const std::string& old) const {
     auto it = ids_.find(old);
-    if (it == ids_.end()) throw VcdError(fmt::format("{}: undeclared identifier '{}'", in_.path, old));
+    if (it == ids_.end())
+      throw VcdError(fmt::format("{}: undeclared identifier '{}'", in_.path, old));
     return it->second;
   }
 
@@ -84,7 +84,8 @@ class VcdReader {
     if (c == '$') return "";  // $dumpvars/$end/$dumpall: the values are kept as changes
     if (c == 'b' || c == 'B' || c == 'r' || c == 'R') {
       const auto space = line.find(' ');
-      if (space == std::string::npos) throw VcdError(fmt::format("{}: bad value change '{}'", in_.path, line));
+      if (space == std::string::npos)
+        throw VcdError(fmt::format("{}: bad value change '{}'", in_.path, line));
       std::string id = line.substr(space + 1);
       while (!id.empty() && (id.back() == ' ' || id.back() == '\r')) id.pop_back();
       return line.substr(0, space + 1) + id_for(id);

@@ -1,7 +1,6 @@
 // The `vp` simulator binary. libsystemc provides main() and calls sc_main().
-#include <cstdlib>
-
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <systemc>

@@ -1,14 +1,13 @@
 #include "shared_bus.h"
 
 #include <algorithm>
-#include <stdexcept>
-
 #include <fmt/format.h>
+#include <stdexcept>
 
 namespace hpvp {
 
-using sc_core::sc_time;
 using sc_core::SC_PS;
+using sc_core::sc_time;
 
 namespace {
 uint64_t to_ps(const sc_time& t) { return t.value() / sc_time(1, SC_PS).value(); }
@@ -36,9 +35,9 @@ void SharedBus::add_initiator(const std::string& name) {
 void SharedBus::map(unsigned port, uint64_t base, uint64_t size, const std::string& name) {
   for (const auto& r : ranges_) {
     if (base < r.base + r.size && r.base < base + size)
-      throw std::invalid_argument(fmt::format(
-          "address range of '{}' [0x{:x}, 0x{:x}) overlaps '{}' [0x{:x}, 0x{:x})", name, base,
-          base + size, r.name, r.base, r.base + r.size));
+      throw std::invalid_argument(
+          fmt::format("address range of '{}' [0x{:x}, 0x{:x}) overlaps '{}' [0x{:x}, 0x{:x})", name,
+                      base, base + size, r.name, r.base, r.base + r.size));
   }
   ranges_.push_back(Range{base, size, port, name});
   std::sort(ranges_.begin(), ranges_.end(),
@@ -175,17 +174,20 @@ void SharedBus::dump_stats(nlohmann::json& out) const {
   out["unmapped_accesses"] = unmapped_;
   nlohmann::json inits = nlohmann::json::object();
   for (const auto& s : initiators_) {
-    inits[s.name] = {{"transactions", s.transactions}, {"reads", s.reads},
-                     {"writes", s.writes},             {"bytes", s.bytes},
-                     {"wait_ps", s.wait_ps},           {"errors", s.errors},
+    inits[s.name] = {{"transactions", s.transactions},
+                     {"reads", s.reads},
+                     {"writes", s.writes},
+                     {"bytes", s.bytes},
+                     {"wait_ps", s.wait_ps},
+                     {"errors", s.errors},
                      {"dmi_grants", s.dmi_grants}};
   }
   out["initiators"] = inits;
   nlohmann::json tgts = nlohmann::json::object();
   for (const auto& r : ranges_) {
     const auto& t = targets_[r.port];
-    tgts[r.name] = {{"base", r.base}, {"size", r.size}, {"transactions", t.transactions},
-                    {"bytes", t.bytes}};
+    tgts[r.name] = {
+        {"base", r.base}, {"size", r.size}, {"transactions", t.transactions}, {"bytes", t.bytes}};
   }
   out["targets"] = tgts;
 }

@@ -10,12 +10,11 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <vector>
 
 #include "common/resource_calendar.h"
 #include "common/stats.h"

@@ -68,8 +68,7 @@ bool RegisterBank::access(tlm::tlm_generic_payload& tx, bool debug) {
 
   if (tx.is_read()) {
     uint64_t v = 0;
-    if (spec.access != RegAccess::WriteOnly)
-      v = spec.read ? spec.read(reg->value) : reg->value;
+    if (spec.access != RegAccess::WriteOnly) v = spec.read ? spec.read(reg->value) : reg->value;
     const uint64_t part = (v & lane) >> shift;
     std::memcpy(tx.get_data_ptr(), &part, len);  // host is little-endian like RISC-V
     if (!debug && spec.after_read) spec.after_read();

@@ -9,9 +9,8 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <vector>
-
 #include <tlm>
+#include <vector>
 
 namespace hpvp {
 

@@ -1,7 +1,6 @@
 #include "rv32_core.h"
 
 #include <cstring>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -10,8 +9,8 @@ namespace hpvp {
 using rv32::CostClass;
 using rv32::DecodedInsn;
 using rv32::Op;
-using sc_core::sc_time;
 using sc_core::SC_PS;
+using sc_core::sc_time;
 
 namespace {
 
@@ -23,24 +22,24 @@ constexpr uint32_t kMipMsip = 1u << 3;
 constexpr uint32_t kMipMtip = 1u << 7;
 constexpr uint32_t kMipMeip = 1u << 11;
 constexpr uint32_t kMieMask = kMipMsip | kMipMtip | kMipMeip;
-constexpr uint32_t kMisa = (1u << 30) | (1u << ('I' - 'A')) | (1u << ('M' - 'A')) |
-                           (1u << ('C' - 'A'));  // RV32IMC
+constexpr uint32_t kMisa =
+    (1u << 30) | (1u << ('I' - 'A')) | (1u << ('M' - 'A')) | (1u << ('C' - 'A'));  // RV32IMC
 constexpr uint32_t kMcountinhibitCy = 1u << 0;
 constexpr uint32_t kMcountinhibitIr = 1u << 2;
 
 namespace csr {
-constexpr uint16_t kMstatus = 0x300, kMisa = 0x301, kMie = 0x304, kMtvec = 0x305,
-                   kMstatush = 0x310, kMcountinhibit = 0x320, kMscratch = 0x340,
-                   kMepc = 0x341, kMcause = 0x342, kMtval = 0x343, kMip = 0x344,
-                   kMcycle = 0xb00, kMinstret = 0xb02, kMcycleh = 0xb80, kMinstreth = 0xb82,
-                   kCycle = 0xc00, kTime = 0xc01, kInstret = 0xc02, kCycleh = 0xc80,
-                   kTimeh = 0xc81, kInstreth = 0xc82, kMvendorid = 0xf11, kMarchid = 0xf12,
-                   kMimpid = 0xf13, kMhartid = 0xf14, kMconfigptr = 0xf15;
+constexpr uint16_t kMstatus = 0x300, kMisa = 0x301, kMie = 0x304, kMtvec = 0x305, kMstatush = 0x310,
+                   kMcountinhibit = 0x320, kMscratch = 0x340, kMepc = 0x341, kMcause = 0x342,
+                   kMtval = 0x343, kMip = 0x344, kMcycle = 0xb00, kMinstret = 0xb02,
+                   kMcycleh = 0xb80, kMinstreth = 0xb82, kCycle = 0xc00, kTime = 0xc01,
+                   kInstret = 0xc02, kCycleh = 0xc80, kTimeh = 0xc81, kInstreth = 0xc82,
+                   kMvendorid = 0xf11, kMarchid = 0xf12, kMimpid = 0xf13, kMhartid = 0xf14,
+                   kMconfigptr = 0xf15;
 bool is_read_only(uint16_t n) { return (n >> 10) == 3; }
 // Hardware performance monitor counters/events 3..31: implemented as zero.
 bool is_zero_hpm(uint16_t n) {
-  return (n >= 0xb03 && n <= 0xb1f) || (n >= 0xb83 && n <= 0xb9f) ||
-         (n >= 0xc03 && n <= 0xc1f) || (n >= 0xc83 && n <= 0xc9f) || (n >= 0x323 && n <= 0x33f);
+  return (n >= 0xb03 && n <= 0xb1f) || (n >= 0xb83 && n <= 0xb9f) || (n >= 0xc03 && n <= 0xc1f) ||
+         (n >= 0xc83 && n <= 0xc9f) || (n >= 0x323 && n <= 0x33f);
 }
 }  // namespace csr
 
@@ -51,17 +50,28 @@ uint64_t to_ps(const sc_time& t) { return t.value() / sc_time(1, SC_PS).value();
 const char* rv32_cause_name(uint32_t mcause) {
   if (mcause & rv32_cause::kInterrupt) {
     switch (mcause & ~rv32_cause::kInterrupt) {
-      case 3: return "machine software interrupt";
-      case 7: return "machine timer interrupt";
-      case 11: return "machine external interrupt";
-      default: return "unknown interrupt";
+      case 3:
+        return "machine software interrupt";
+      case 7:
+        return "machine timer interrupt";
+      case 11:
+        return "machine external interrupt";
+      default:
+        return "unknown interrupt";
     }
   }
-  static constexpr const char* kNames[] = {
-      "instruction address misaligned", "instruction access fault", "illegal instruction",
-      "breakpoint", "load address misaligned", "load access fault",
-      "store/AMO address misaligned", "store/AMO access fault", "environment call from U-mode",
-      "environment call from S-mode", "reserved", "environment call from M-mode"};
+  static constexpr const char* kNames[] = {"instruction address misaligned",
+                                           "instruction access fault",
+                                           "illegal instruction",
+                                           "breakpoint",
+                                           "load address misaligned",
+                                           "load access fault",
+                                           "store/AMO address misaligned",
+                                           "store/AMO access fault",
+                                           "environment call from U-mode",
+                                           "environment call from S-mode",
+                                           "reserved",
+                                           "environment call from M-mode"};
   return mcause < 12 ? kNames[mcause] : "unknown exception";
 }
 
@@ -77,8 +87,8 @@ Rv32Core::Rv32Core(sc_core::sc_module_name name, const Config& cfg)
   if (period_ps_ == 0) throw std::invalid_argument("core frequency too high for 1 ps resolution");
   for (size_t i = 0; i < cost_ps_.size(); ++i) cost_ps_[i] = cfg.cycles[i] * period_ps_;
   const uint32_t branch = cfg.cycles[static_cast<size_t>(CostClass::kBranch)];
-  taken_extra_ps_ = (cfg.branch_taken_cycles > branch ? cfg.branch_taken_cycles - branch : 0) *
-                    period_ps_;
+  taken_extra_ps_ =
+      (cfg.branch_taken_cycles > branch ? cfg.branch_taken_cycles - branch : 0) * period_ps_;
   trap_ps_ = cfg.trap_cycles * period_ps_;
   mstatus_ = kMstatusMpp;
   socket.register_invalidate_direct_mem_ptr(this, &Rv32Core::invalidate_direct_mem_ptr);
@@ -429,8 +439,8 @@ uint32_t Rv32Core::enter_trap(uint32_t cause, uint32_t epc, uint32_t tval, uint6
     ++exceptions_[cause & 15];
     spdlog::debug("{}: {} at pc=0x{:08x} tval=0x{:08x}", name(), rv32_cause_name(cause), epc, tval);
     if (in_handler_ && ++nested_traps_ > cfg_.nested_trap_limit) {
-      report_fault(fmt::format("{} exceptions inside the trap handler without mret",
-                               nested_traps_));
+      report_fault(
+          fmt::format("{} exceptions inside the trap handler without mret", nested_traps_));
     }
   }
   in_handler_ = true;
@@ -477,38 +487,76 @@ void Rv32Core::poll_tohost() {
 // ---------------------------------------------------------------- CSRs
 
 bool Rv32Core::csr_read(uint16_t n, uint32_t& v, uint64_t now) const {
-  const uint64_t mcycle = (mcountinhibit_ & kMcountinhibitCy) ? inhibited_cycle_
-                                                              : cycles_at(now) - cycle_offset_;
-  const uint64_t minstret = (mcountinhibit_ & kMcountinhibitIr) ? inhibited_instret_
-                                                                : retired_ - instret_offset_;
+  const uint64_t mcycle =
+      (mcountinhibit_ & kMcountinhibitCy) ? inhibited_cycle_ : cycles_at(now) - cycle_offset_;
+  const uint64_t minstret =
+      (mcountinhibit_ & kMcountinhibitIr) ? inhibited_instret_ : retired_ - instret_offset_;
   switch (n) {
-    case csr::kMstatus: v = mstatus_; return true;
-    case csr::kMstatush: v = 0; return true;
-    case csr::kMisa: v = kMisa; return true;
-    case csr::kMie: v = mie_; return true;
-    case csr::kMip: v = mip_; return true;
-    case csr::kMtvec: v = mtvec_; return true;
-    case csr::kMscratch: v = mscratch_; return true;
-    case csr::kMepc: v = mepc_; return true;
-    case csr::kMcause: v = mcause_; return true;
-    case csr::kMtval: v = mtval_; return true;
-    case csr::kMcountinhibit: v = mcountinhibit_; return true;
-    case csr::kMcycle: case csr::kCycle: v = static_cast<uint32_t>(mcycle); return true;
-    case csr::kMcycleh: case csr::kCycleh: v = static_cast<uint32_t>(mcycle >> 32); return true;
-    case csr::kMinstret: case csr::kInstret: v = static_cast<uint32_t>(minstret); return true;
-    case csr::kMinstreth: case csr::kInstreth:
+    case csr::kMstatus:
+      v = mstatus_;
+      return true;
+    case csr::kMstatush:
+      v = 0;
+      return true;
+    case csr::kMisa:
+      v = kMisa;
+      return true;
+    case csr::kMie:
+      v = mie_;
+      return true;
+    case csr::kMip:
+      v = mip_;
+      return true;
+    case csr::kMtvec:
+      v = mtvec_;
+      return true;
+    case csr::kMscratch:
+      v = mscratch_;
+      return true;
+    case csr::kMepc:
+      v = mepc_;
+      return true;
+    case csr::kMcause:
+      v = mcause_;
+      return true;
+    case csr::kMtval:
+      v = mtval_;
+      return true;
+    case csr::kMcountinhibit:
+      v = mcountinhibit_;
+      return true;
+    case csr::kMcycle:
+    case csr::kCycle:
+      v = static_cast<uint32_t>(mcycle);
+      return true;
+    case csr::kMcycleh:
+    case csr::kCycleh:
+      v = static_cast<uint32_t>(mcycle >> 32);
+      return true;
+    case csr::kMinstret:
+    case csr::kInstret:
+      v = static_cast<uint32_t>(minstret);
+      return true;
+    case csr::kMinstreth:
+    case csr::kInstreth:
       v = static_cast<uint32_t>(minstret >> 32);
       return true;
-    case csr::kTime: case csr::kTimeh: {
+    case csr::kTime:
+    case csr::kTimeh: {
       if (!time_source_) return false;
       const uint64_t t = time_source_(sc_time(static_cast<double>(now), SC_PS));
       v = static_cast<uint32_t>(n == csr::kTime ? t : t >> 32);
       return true;
     }
-    case csr::kMvendorid: case csr::kMarchid: case csr::kMimpid: case csr::kMconfigptr:
+    case csr::kMvendorid:
+    case csr::kMarchid:
+    case csr::kMimpid:
+    case csr::kMconfigptr:
       v = 0;
       return true;
-    case csr::kMhartid: v = cfg_.hart_id; return true;
+    case csr::kMhartid:
+      v = cfg_.hart_id;
+      return true;
     default:
       if (csr::is_zero_hpm(n)) {
         v = 0;
@@ -521,29 +569,44 @@ bool Rv32Core::csr_read(uint16_t n, uint32_t& v, uint64_t now) const {
 bool Rv32Core::csr_write(uint16_t n, uint32_t v, uint64_t now) {
   const uint64_t cycle_now = cycles_at(now);
   auto set_low = [](uint64_t old, uint32_t lo) { return (old & ~0xffffffffull) | lo; };
-  auto set_high = [](uint64_t old, uint32_t hi) { return (old & 0xffffffffull) | (uint64_t{hi} << 32); };
+  auto set_high = [](uint64_t old, uint32_t hi) {
+    return (old & 0xffffffffull) | (uint64_t{hi} << 32);
+  };
   switch (n) {
     case csr::kMstatus:
       mstatus_ = (v & (kMstatusMie | kMstatusMpie)) | kMstatusMpp;
       leave_batch_ = true;  // interrupts may have become enabled
       return true;
-    case csr::kMstatush: case csr::kMisa: return true;  // WARL, nothing writable
+    case csr::kMstatush:
+    case csr::kMisa:
+      return true;  // WARL, nothing writable
     case csr::kMie:
       mie_ = v & kMieMask;
       leave_batch_ = true;
       return true;
-    case csr::kMip: return true;  // M-mode pending bits are driven by hardware
-    case csr::kMtvec: mtvec_ = v & ~2u; return true;  // modes 0 and 1 only
-    case csr::kMscratch: mscratch_ = v; return true;
-    case csr::kMepc: mepc_ = v & ~1u; return true;
-    case csr::kMcause: mcause_ = v; return true;
-    case csr::kMtval: mtval_ = v; return true;
+    case csr::kMip:
+      return true;  // M-mode pending bits are driven by hardware
+    case csr::kMtvec:
+      mtvec_ = v & ~2u;
+      return true;  // modes 0 and 1 only
+    case csr::kMscratch:
+      mscratch_ = v;
+      return true;
+    case csr::kMepc:
+      mepc_ = v & ~1u;
+      return true;
+    case csr::kMcause:
+      mcause_ = v;
+      return true;
+    case csr::kMtval:
+      mtval_ = v;
+      return true;
     case csr::kMcountinhibit: {
       // Freeze or release each counter at its current value.
-      const uint64_t mcycle = (mcountinhibit_ & kMcountinhibitCy) ? inhibited_cycle_
-                                                                  : cycle_now - cycle_offset_;
-      const uint64_t minstret = (mcountinhibit_ & kMcountinhibitIr) ? inhibited_instret_
-                                                                    : retired_ - instret_offset_;
+      const uint64_t mcycle =
+          (mcountinhibit_ & kMcountinhibitCy) ? inhibited_cycle_ : cycle_now - cycle_offset_;
+      const uint64_t minstret =
+          (mcountinhibit_ & kMcountinhibitIr) ? inhibited_instret_ : retired_ - instret_offset_;
       mcountinhibit_ = v & (kMcountinhibitCy | kMcountinhibitIr);
       inhibited_cycle_ = mcycle;
       inhibited_instret_ = minstret;
@@ -551,17 +614,21 @@ bool Rv32Core::csr_write(uint16_t n, uint32_t v, uint64_t now) {
       instret_offset_ = retired_ - minstret;
       return true;
     }
-    case csr::kMcycle: case csr::kMcycleh: {
-      uint64_t cur = (mcountinhibit_ & kMcountinhibitCy) ? inhibited_cycle_ : cycle_now - cycle_offset_;
+    case csr::kMcycle:
+    case csr::kMcycleh: {
+      uint64_t cur =
+          (mcountinhibit_ & kMcountinhibitCy) ? inhibited_cycle_ : cycle_now - cycle_offset_;
       cur = n == csr::kMcycle ? set_low(cur, v) : set_high(cur, v);
       inhibited_cycle_ = cur;
       cycle_offset_ = cycle_now - cur;
       return true;
     }
-    case csr::kMinstret: case csr::kMinstreth: {
+    case csr::kMinstret:
+    case csr::kMinstreth: {
       // The writing instruction itself does not count (+1 compensates for
       // the increment that follows this write).
-      uint64_t cur = (mcountinhibit_ & kMcountinhibitIr) ? inhibited_instret_ : retired_ - instret_offset_;
+      uint64_t cur =
+          (mcountinhibit_ & kMcountinhibitIr) ? inhibited_instret_ : retired_ - instret_offset_;
       cur = n == csr::kMinstret ? set_low(cur, v) : set_high(cur, v);
       inhibited_instret_ = cur;
       instret_offset_ = retired_ + 1 - cur;
@@ -626,73 +693,137 @@ void Rv32Core::execute(uint64_t deadline) {
     const uint32_t b = x[d->rs2];
     const uint32_t imm = static_cast<uint32_t>(d->imm);
     switch (d->op) {
-      case Op::kLui: x[d->rd] = imm; break;
-      case Op::kAuipc: x[d->rd] = pc + imm; break;
-      case Op::kJal: x[d->rd] = next; next = pc + imm; break;
-      case Op::kJalr: x[d->rd] = next; next = (a + imm) & ~1u; break;
-#define HPVP_BRANCH(cond) \
-  if (cond) {             \
-    next = pc + imm;      \
+      case Op::kLui:
+        x[d->rd] = imm;
+        break;
+      case Op::kAuipc:
+        x[d->rd] = pc + imm;
+        break;
+      case Op::kJal:
+        x[d->rd] = next;
+        next = pc + imm;
+        break;
+      case Op::kJalr:
+        x[d->rd] = next;
+        next = (a + imm) & ~1u;
+        break;
+#define HPVP_BRANCH(cond)   \
+  if (cond) {               \
+    next = pc + imm;        \
     now += taken_extra_ps_; \
-  }                       \
+  }                         \
   break
-      case Op::kBeq: HPVP_BRANCH(a == b);
-      case Op::kBne: HPVP_BRANCH(a != b);
-      case Op::kBlt: HPVP_BRANCH(static_cast<int32_t>(a) < static_cast<int32_t>(b));
-      case Op::kBge: HPVP_BRANCH(static_cast<int32_t>(a) >= static_cast<int32_t>(b));
-      case Op::kBltu: HPVP_BRANCH(a < b);
-      case Op::kBgeu: HPVP_BRANCH(a >= b);
+      case Op::kBeq:
+        HPVP_BRANCH(a == b);
+      case Op::kBne:
+        HPVP_BRANCH(a != b);
+      case Op::kBlt:
+        HPVP_BRANCH(static_cast<int32_t>(a) < static_cast<int32_t>(b));
+      case Op::kBge:
+        HPVP_BRANCH(static_cast<int32_t>(a) >= static_cast<int32_t>(b));
+      case Op::kBltu:
+        HPVP_BRANCH(a < b);
+      case Op::kBgeu:
+        HPVP_BRANCH(a >= b);
 #undef HPVP_BRANCH
-#define HPVP_LOAD(T, conv)                                  \
-  {                                                         \
-    T v;                                                    \
-    ++loads_;                                               \
-    if (!load<T>(a + imm, v, now)) {                        \
-      trap(fault_cause_, fault_tval_);                      \
-      continue;                                             \
-    }                                                       \
-    x[d->rd] = conv(v);                                     \
-    break;                                                  \
+#define HPVP_LOAD(T, conv)             \
+  {                                    \
+    T v;                               \
+    ++loads_;                          \
+    if (!load<T>(a + imm, v, now)) {   \
+      trap(fault_cause_, fault_tval_); \
+      continue;                        \
+    }                                  \
+    x[d->rd] = conv(v);                \
+    break;                             \
   }
-      case Op::kLb: HPVP_LOAD(int8_t, static_cast<uint32_t>)
-      case Op::kLh: HPVP_LOAD(int16_t, static_cast<uint32_t>)
-      case Op::kLw: HPVP_LOAD(uint32_t, static_cast<uint32_t>)
-      case Op::kLbu: HPVP_LOAD(uint8_t, static_cast<uint32_t>)
-      case Op::kLhu: HPVP_LOAD(uint16_t, static_cast<uint32_t>)
+      case Op::kLb:
+        HPVP_LOAD(int8_t, static_cast<uint32_t>)
+      case Op::kLh:
+        HPVP_LOAD(int16_t, static_cast<uint32_t>)
+      case Op::kLw:
+        HPVP_LOAD(uint32_t, static_cast<uint32_t>)
+      case Op::kLbu:
+        HPVP_LOAD(uint8_t, static_cast<uint32_t>)
+      case Op::kLhu:
+        HPVP_LOAD(uint16_t, static_cast<uint32_t>)
 #undef HPVP_LOAD
-#define HPVP_STORE(T)                                       \
-  {                                                         \
-    ++stores_;                                              \
-    if (!store<T>(a + imm, static_cast<T>(b), now)) {       \
-      trap(fault_cause_, fault_tval_);                      \
-      continue;                                             \
-    }                                                       \
-    break;                                                  \
+#define HPVP_STORE(T)                                 \
+  {                                                   \
+    ++stores_;                                        \
+    if (!store<T>(a + imm, static_cast<T>(b), now)) { \
+      trap(fault_cause_, fault_tval_);                \
+      continue;                                       \
+    }                                                 \
+    break;                                            \
   }
-      case Op::kSb: HPVP_STORE(uint8_t)
-      case Op::kSh: HPVP_STORE(uint16_t)
-      case Op::kSw: HPVP_STORE(uint32_t)
+      case Op::kSb:
+        HPVP_STORE(uint8_t)
+      case Op::kSh:
+        HPVP_STORE(uint16_t)
+      case Op::kSw:
+        HPVP_STORE(uint32_t)
 #undef HPVP_STORE
-      case Op::kAddi: x[d->rd] = a + imm; break;
-      case Op::kSlti: x[d->rd] = static_cast<int32_t>(a) < d->imm; break;
-      case Op::kSltiu: x[d->rd] = a < imm; break;
-      case Op::kXori: x[d->rd] = a ^ imm; break;
-      case Op::kOri: x[d->rd] = a | imm; break;
-      case Op::kAndi: x[d->rd] = a & imm; break;
-      case Op::kSlli: x[d->rd] = a << imm; break;
-      case Op::kSrli: x[d->rd] = a >> imm; break;
-      case Op::kSrai: x[d->rd] = static_cast<uint32_t>(static_cast<int32_t>(a) >> imm); break;
-      case Op::kAdd: x[d->rd] = a + b; break;
-      case Op::kSub: x[d->rd] = a - b; break;
-      case Op::kSll: x[d->rd] = a << (b & 31); break;
-      case Op::kSlt: x[d->rd] = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
-      case Op::kSltu: x[d->rd] = a < b; break;
-      case Op::kXor: x[d->rd] = a ^ b; break;
-      case Op::kSrl: x[d->rd] = a >> (b & 31); break;
-      case Op::kSra: x[d->rd] = static_cast<uint32_t>(static_cast<int32_t>(a) >> (b & 31)); break;
-      case Op::kOr: x[d->rd] = a | b; break;
-      case Op::kAnd: x[d->rd] = a & b; break;
-      case Op::kMul: x[d->rd] = a * b; break;
+      case Op::kAddi:
+        x[d->rd] = a + imm;
+        break;
+      case Op::kSlti:
+        x[d->rd] = static_cast<int32_t>(a) < d->imm;
+        break;
+      case Op::kSltiu:
+        x[d->rd] = a < imm;
+        break;
+      case Op::kXori:
+        x[d->rd] = a ^ imm;
+        break;
+      case Op::kOri:
+        x[d->rd] = a | imm;
+        break;
+      case Op::kAndi:
+        x[d->rd] = a & imm;
+        break;
+      case Op::kSlli:
+        x[d->rd] = a << imm;
+        break;
+      case Op::kSrli:
+        x[d->rd] = a >> imm;
+        break;
+      case Op::kSrai:
+        x[d->rd] = static_cast<uint32_t>(static_cast<int32_t>(a) >> imm);
+        break;
+      case Op::kAdd:
+        x[d->rd] = a + b;
+        break;
+      case Op::kSub:
+        x[d->rd] = a - b;
+        break;
+      case Op::kSll:
+        x[d->rd] = a << (b & 31);
+        break;
+      case Op::kSlt:
+        x[d->rd] = static_cast<int32_t>(a) < static_cast<int32_t>(b);
+        break;
+      case Op::kSltu:
+        x[d->rd] = a < b;
+        break;
+      case Op::kXor:
+        x[d->rd] = a ^ b;
+        break;
+      case Op::kSrl:
+        x[d->rd] = a >> (b & 31);
+        break;
+      case Op::kSra:
+        x[d->rd] = static_cast<uint32_t>(static_cast<int32_t>(a) >> (b & 31));
+        break;
+      case Op::kOr:
+        x[d->rd] = a | b;
+        break;
+      case Op::kAnd:
+        x[d->rd] = a & b;
+        break;
+      case Op::kMul:
+        x[d->rd] = a * b;
+        break;
       case Op::kMulh:
         x[d->rd] = static_cast<uint32_t>(
             (int64_t{static_cast<int32_t>(a)} * int64_t{static_cast<int32_t>(b)}) >> 32);
@@ -701,25 +832,38 @@ void Rv32Core::execute(uint64_t deadline) {
         x[d->rd] = static_cast<uint32_t>(
             static_cast<uint64_t>(int64_t{static_cast<int32_t>(a)} * int64_t{b}) >> 32);
         break;
-      case Op::kMulhu: x[d->rd] = static_cast<uint32_t>((uint64_t{a} * uint64_t{b}) >> 32); break;
+      case Op::kMulhu:
+        x[d->rd] = static_cast<uint32_t>((uint64_t{a} * uint64_t{b}) >> 32);
+        break;
       case Op::kDiv: {
         const int32_t sa = static_cast<int32_t>(a), sb = static_cast<int32_t>(b);
-        x[d->rd] = b == 0 ? ~0u
+        x[d->rd] = b == 0                          ? ~0u
                    : (sa == INT32_MIN && sb == -1) ? a
-                                                    : static_cast<uint32_t>(sa / sb);
+                                                   : static_cast<uint32_t>(sa / sb);
         break;
       }
-      case Op::kDivu: x[d->rd] = b == 0 ? ~0u : a / b; break;
+      case Op::kDivu:
+        x[d->rd] = b == 0 ? ~0u : a / b;
+        break;
       case Op::kRem: {
         const int32_t sa = static_cast<int32_t>(a), sb = static_cast<int32_t>(b);
         x[d->rd] = b == 0 ? a : (sa == INT32_MIN && sb == -1) ? 0 : static_cast<uint32_t>(sa % sb);
         break;
       }
-      case Op::kRemu: x[d->rd] = b == 0 ? a : a % b; break;
-      case Op::kFence: break;
-      case Op::kFenceI: flush_decoded(); break;
-      case Op::kEcall: trap(rv32_cause::kEcallM, 0); continue;
-      case Op::kEbreak: trap(rv32_cause::kBreakpoint, pc); continue;
+      case Op::kRemu:
+        x[d->rd] = b == 0 ? a : a % b;
+        break;
+      case Op::kFence:
+        break;
+      case Op::kFenceI:
+        flush_decoded();
+        break;
+      case Op::kEcall:
+        trap(rv32_cause::kEcallM, 0);
+        continue;
+      case Op::kEbreak:
+        trap(rv32_cause::kBreakpoint, pc);
+        continue;
       case Op::kMret:
         next = mret();
         leave_batch_ = true;  // MIE may be set again: check pending interrupts
@@ -731,8 +875,12 @@ void Rv32Core::execute(uint64_t deadline) {
           leave_batch_ = true;
         }
         break;
-      case Op::kCsrrw: case Op::kCsrrs: case Op::kCsrrc:
-      case Op::kCsrrwi: case Op::kCsrrsi: case Op::kCsrrci:
+      case Op::kCsrrw:
+      case Op::kCsrrs:
+      case Op::kCsrrc:
+      case Op::kCsrrwi:
+      case Op::kCsrrsi:
+      case Op::kCsrrci:
         retired_ = retired;
         if (!exec_csr(*d, now)) {
           trap(rv32_cause::kIllegalInsn, d->raw);

@@ -14,13 +14,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
+#include <unordered_map>
+#include <vector>
 
 #include "common/stats.h"
 #include "cpu/rv32_decoder.h"
@@ -106,7 +105,9 @@ class Rv32Core : public sc_core::sc_module, public StatsSource {
   }
   uint64_t instret() const { return retired_; }
   // The hart's local time (it runs ahead of sc_time_stamp by up to a quantum).
-  sc_core::sc_time local_time() const { return sc_core::sc_time(static_cast<double>(now_ps_), sc_core::SC_PS); }
+  sc_core::sc_time local_time() const {
+    return sc_core::sc_time(static_cast<double>(now_ps_), sc_core::SC_PS);
+  }
   uint64_t cycles() const;
   bool sleeping() const { return sleeping_; }
   const std::optional<TrapRecord>& last_trap() const { return last_trap_; }
@@ -159,8 +160,8 @@ class Rv32Core : public sc_core::sc_module, public StatsSource {
   bool store(uint32_t addr, T value, uint64_t& now);
   bool load_slow(uint32_t addr, void* out, unsigned len, uint64_t& now);
   bool store_slow(uint32_t addr, const void* in, unsigned len, uint64_t& now);
-  tlm::tlm_response_status transport(tlm::tlm_command cmd, uint64_t addr, void* data,
-                                     unsigned len, uint64_t& now, bool* dmi_hint);
+  tlm::tlm_response_status transport(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len,
+                                     uint64_t& now, bool* dmi_hint);
   DmiRegion* dmi_region_for(uint64_t addr, unsigned len);
   DmiRegion* acquire_dmi(uint64_t addr, tlm::tlm_command cmd);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
@@ -199,9 +200,9 @@ class Rv32Core : public sc_core::sc_module, public StatsSource {
   uint32_t mcause_ = 0;
   uint32_t mtval_ = 0;
   uint32_t mcountinhibit_ = 0;
-  uint64_t cycle_offset_ = 0;    // mcycle = cycles_at(now) - cycle_offset_
-  uint64_t instret_offset_ = 0;  // minstret = retired_ - instret_offset_
-  uint64_t inhibited_cycle_ = 0;   // mcycle value frozen by mcountinhibit.CY
+  uint64_t cycle_offset_ = 0;       // mcycle = cycles_at(now) - cycle_offset_
+  uint64_t instret_offset_ = 0;     // minstret = retired_ - instret_offset_
+  uint64_t inhibited_cycle_ = 0;    // mcycle value frozen by mcountinhibit.CY
   uint64_t inhibited_instret_ = 0;  // minstret value frozen by mcountinhibit.IR
 
   // execution state

@@ -87,14 +87,19 @@ DecodedInsn decode_system(uint32_t i, uint32_t rd, uint32_t rs1) {
   const uint32_t f3 = bits(i, 14, 12);
   if (f3 == 0) {
     switch (i) {
-      case 0x00000073: return make(Op::kEcall, CostClass::kSystem, i, 4, 0, 0, 0, 0);
-      case 0x00100073: return make(Op::kEbreak, CostClass::kSystem, i, 4, 0, 0, 0, 0);
-      case 0x30200073: return make(Op::kMret, CostClass::kSystem, i, 4, 0, 0, 0, 0);
-      case 0x10500073: return make(Op::kWfi, CostClass::kSystem, i, 4, 0, 0, 0, 0);
-      default: return illegal(i, 4);
+      case 0x00000073:
+        return make(Op::kEcall, CostClass::kSystem, i, 4, 0, 0, 0, 0);
+      case 0x00100073:
+        return make(Op::kEbreak, CostClass::kSystem, i, 4, 0, 0, 0, 0);
+      case 0x30200073:
+        return make(Op::kMret, CostClass::kSystem, i, 4, 0, 0, 0, 0);
+      case 0x10500073:
+        return make(Op::kWfi, CostClass::kSystem, i, 4, 0, 0, 0, 0);
+      default:
+        return illegal(i, 4);
     }
   }
-  static constexpr Op kOps[8] = {Op::kIllegal, Op::kCsrrw,   Op::kCsrrs,  Op::kCsrrc,
+  static constexpr Op kOps[8] = {Op::kIllegal, Op::kCsrrw,  Op::kCsrrs,  Op::kCsrrc,
                                  Op::kIllegal, Op::kCsrrwi, Op::kCsrrsi, Op::kCsrrci};
   if (kOps[f3] == Op::kIllegal) return illegal(i, 4);
   // Immediate forms carry the 5-bit zimm in the rs1 field; rs1 keeps the raw
@@ -218,8 +223,8 @@ DecodedInsn decode_q2(uint16_t c) {
       }
       if (rd == 0 && rs2 == 0) return make(Op::kEbreak, CostClass::kSystem, c, 2, 0, 0, 0, 0);
       if (rs2 == 0) return make(Op::kJalr, CostClass::kJump, c, 2, 1, rd, 0, 0);  // c.jalr
-      return make(Op::kAdd, CostClass::kAlu, c, 2, rd, rd, rs2, 0);              // c.add
-    case 6: {  // c.swsp
+      return make(Op::kAdd, CostClass::kAlu, c, 2, rd, rd, rs2, 0);               // c.add
+    case 6: {                                                                     // c.swsp
       const uint32_t off = (bits(c, 12, 9) << 2) | (bits(c, 8, 7) << 6);
       return make(Op::kSw, CostClass::kStore, c, 2, 0, 2, rs2, static_cast<int32_t>(off));
     }
@@ -247,8 +252,8 @@ DecodedInsn decode32(uint32_t i) {
       if (f3 != 0) return illegal(i, 4);
       return make(Op::kJalr, CostClass::kJump, i, 4, rd, rs1, 0, imm_i(i));
     case 0x63: {
-      static constexpr Op kOps[8] = {Op::kBeq,     Op::kBne, Op::kIllegal, Op::kIllegal,
-                                     Op::kBlt,     Op::kBge, Op::kBltu,    Op::kBgeu};
+      static constexpr Op kOps[8] = {Op::kBeq, Op::kBne, Op::kIllegal, Op::kIllegal,
+                                     Op::kBlt, Op::kBge, Op::kBltu,    Op::kBgeu};
       if (kOps[f3] == Op::kIllegal) return illegal(i, 4);
       return make(kOps[f3], CostClass::kBranch, i, 4, 0, rs1, rs2, imm_b(i));
     }
@@ -281,23 +286,26 @@ DecodedInsn decode32(uint32_t i) {
 
 DecodedInsn decode16(uint16_t c) {
   switch (c & 3) {
-    case 0: return decode_q0(c);
-    case 1: return decode_q1(c);
-    case 2: return decode_q2(c);
-    default: return illegal(c, 2);  // not compressed: callers use decode32
+    case 0:
+      return decode_q0(c);
+    case 1:
+      return decode_q1(c);
+    case 2:
+      return decode_q2(c);
+    default:
+      return illegal(c, 2);  // not compressed: callers use decode32
   }
 }
 
 const char* op_name(Op op) {
   static constexpr const char* kNames[] = {
-      "undecoded", "illegal", "lui",   "auipc", "jal",    "jalr",  "beq",    "bne",
-      "blt",       "bge",     "bltu",  "bgeu",  "lb",     "lh",    "lw",     "lbu",
-      "lhu",       "sb",      "sh",    "sw",    "addi",   "slti",  "sltiu",  "xori",
-      "ori",       "andi",    "slli",  "srli",  "srai",   "add",   "sub",    "sll",
-      "slt",       "sltu",    "xor",   "srl",   "sra",    "or",    "and",    "mul",
-      "mulh",      "mulhsu",  "mulhu", "div",   "divu",   "rem",   "remu",   "fence",
-      "fence.i",   "ecall",   "ebreak", "mret", "wfi",    "csrrw", "csrrs",  "csrrc",
-      "csrrwi",    "csrrsi",  "csrrci"};
+      "undecoded", "illegal", "lui",    "auipc",   "jal",   "jalr",   "beq",   "bne",  "blt",
+      "bge",       "bltu",    "bgeu",   "lb",      "lh",    "lw",     "lbu",   "lhu",  "sb",
+      "sh",        "sw",      "addi",   "slti",    "sltiu", "xori",   "ori",   "andi", "slli",
+      "srli",      "srai",    "add",    "sub",     "sll",   "slt",    "sltu",  "xor",  "srl",
+      "sra",       "or",      "and",    "mul",     "mulh",  "mulhsu", "mulhu", "div",  "divu",
+      "rem",       "remu",    "fence",  "fence.i", "ecall", "ebreak", "mret",  "wfi",  "csrrw",
+      "csrrs",     "csrrc",   "csrrwi", "csrrsi",  "csrrci"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Op::kCount));
   return kNames[static_cast<size_t>(op)];
 }

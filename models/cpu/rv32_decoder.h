@@ -11,21 +11,78 @@ namespace hpvp::rv32 {
 enum class Op : uint8_t {
   kUndecoded = 0,  // cache slot not filled yet
   kIllegal,
-  kLui, kAuipc, kJal, kJalr,
-  kBeq, kBne, kBlt, kBge, kBltu, kBgeu,
-  kLb, kLh, kLw, kLbu, kLhu,
-  kSb, kSh, kSw,
-  kAddi, kSlti, kSltiu, kXori, kOri, kAndi, kSlli, kSrli, kSrai,
-  kAdd, kSub, kSll, kSlt, kSltu, kXor, kSrl, kSra, kOr, kAnd,
-  kMul, kMulh, kMulhsu, kMulhu, kDiv, kDivu, kRem, kRemu,
-  kFence, kFenceI, kEcall, kEbreak, kMret, kWfi,
-  kCsrrw, kCsrrs, kCsrrc, kCsrrwi, kCsrrsi, kCsrrci,
+  kLui,
+  kAuipc,
+  kJal,
+  kJalr,
+  kBeq,
+  kBne,
+  kBlt,
+  kBge,
+  kBltu,
+  kBgeu,
+  kLb,
+  kLh,
+  kLw,
+  kLbu,
+  kLhu,
+  kSb,
+  kSh,
+  kSw,
+  kAddi,
+  kSlti,
+  kSltiu,
+  kXori,
+  kOri,
+  kAndi,
+  kSlli,
+  kSrli,
+  kSrai,
+  kAdd,
+  kSub,
+  kSll,
+  kSlt,
+  kSltu,
+  kXor,
+  kSrl,
+  kSra,
+  kOr,
+  kAnd,
+  kMul,
+  kMulh,
+  kMulhsu,
+  kMulhu,
+  kDiv,
+  kDivu,
+  kRem,
+  kRemu,
+  kFence,
+  kFenceI,
+  kEcall,
+  kEbreak,
+  kMret,
+  kWfi,
+  kCsrrw,
+  kCsrrs,
+  kCsrrc,
+  kCsrrwi,
+  kCsrrsi,
+  kCsrrci,
   kCount
 };
 
 // Timing classes of the per-instruction cycle cost table (configs: cpu.cycles).
 enum class CostClass : uint8_t {
-  kAlu, kMul, kDiv, kLoad, kStore, kBranch, kJump, kCsr, kSystem, kCount
+  kAlu,
+  kMul,
+  kDiv,
+  kLoad,
+  kStore,
+  kBranch,
+  kJump,
+  kCsr,
+  kSystem,
+  kCount
 };
 
 // Register index that receives writes to x0: the register file has 33
@@ -34,7 +91,7 @@ constexpr uint8_t kZeroSink = 32;
 
 struct DecodedInsn {
   Op op = Op::kUndecoded;
-  uint8_t rd = 0;   // kZeroSink when the architectural rd is x0
+  uint8_t rd = 0;  // kZeroSink when the architectural rd is x0
   uint8_t rs1 = 0;
   uint8_t rs2 = 0;
   uint8_t len = 0;  // 2 or 4 bytes

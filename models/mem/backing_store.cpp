@@ -1,11 +1,10 @@
 #include "backing_store.h"
 
-#include <sys/mman.h>
-
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <sys/mman.h>
 
 namespace hpvp {
 

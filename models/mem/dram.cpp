@@ -7,8 +7,8 @@
 
 namespace hpvp {
 
-using sc_core::sc_time;
 using sc_core::SC_PS;
+using sc_core::sc_time;
 
 namespace {
 uint64_t to_ps(const sc_time& t) { return t.value() / sc_time(1, SC_PS).value(); }

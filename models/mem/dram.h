@@ -12,11 +12,10 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
+#include <vector>
 
 #include "common/resource_calendar.h"
 #include "common/stats.h"

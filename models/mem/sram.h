@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -12,8 +11,8 @@
 
 namespace hpvp::npu {
 
-using sc_core::sc_time;
 using sc_core::SC_PS;
+using sc_core::sc_time;
 
 namespace {
 
@@ -43,7 +42,8 @@ Npu::Npu(sc_core::sc_module_name name, const Config& cfg)
   regs_tally_.memory_level_pj.assign(cfg.memories.size(), 0.0);
   run_tally_.memory_level_pj.assign(cfg.memories.size(), 0.0);
   if (period_ps_ == 0) throw std::invalid_argument("NPU frequency too high for 1 ps resolution");
-  if (cfg_.dma_burst_bytes == 0) throw std::invalid_argument("NPU DMA burst must be at least 1 byte");
+  if (cfg_.dma_burst_bytes == 0)
+    throw std::invalid_argument("NPU DMA burst must be at least 1 byte");
   if (cfg_.rtl) {
     if (!cfg_.functional) throw std::invalid_argument("compute: rtl needs functional: true");
     if (cfg_.array.model != ComputeModel::kSystolic)
@@ -145,9 +145,7 @@ void Npu::on_ctrl(uint64_t value) {
 // allows a single writer process.
 void Npu::update_irq() { irq_changed_.notify(sc_core::SC_ZERO_TIME); }
 
-void Npu::drive_irq() {
-  irq.write((bank_.get("IRQ_STATUS") & bank_.get("IRQ_ENABLE")) != 0);
-}
+void Npu::drive_irq() { irq.write((bank_.get("IRQ_STATUS") & bank_.get("IRQ_ENABLE")) != 0); }
 
 void Npu::raise(uint32_t bits) {
   bank_.set("IRQ_STATUS", bank_.get("IRQ_STATUS") | bits);
@@ -326,19 +324,20 @@ npu_error Npu::compute_functional(const Layer& l, std::vector<uint8_t>& out, std
     unpack_i32(quant_raw.data() + 4 * uint64_t(l.out_c), l.out_c, shift.data());
     for (int c = 0; c < l.out_c; ++c) {
       if (mult[c] < 0 || shift[c] < -31 || shift[c] > 30) {
-        why = fmt::format("channel {}: multiplier {} / shift {} out of range", c, mult[c], shift[c]);
+        why =
+            fmt::format("channel {}: multiplier {} / shift {} out of range", c, mult[c], shift[c]);
         return NPU_ERR_BAD_QUANT;
       }
     }
   }
   if (rtl_ && l.uses_weights()) {  // computed tile by tile in execute_plan
     rtl_->begin_layer(l, w.data());
-    rtl_job_ = RtlJob{std::move(in), std::move(w), std::move(res), std::move(bias), std::move(mult),
-                      std::move(shift)};
+    rtl_job_ = RtlJob{std::move(in),   std::move(w),    std::move(res),
+                      std::move(bias), std::move(mult), std::move(shift)};
     return NPU_ERR_NONE;
   }
-  run_int_layer(l, in.data(), in2.data(), w.data(), IntParams{bias.data(), mult.data(), shift.data()},
-                res.data());
+  run_int_layer(l, in.data(), in2.data(), w.data(),
+                IntParams{bias.data(), mult.data(), shift.data()}, res.data());
   pack_int(res.data(), out_n, formats_.act_bits, out.data());
   return NPU_ERR_NONE;
 }
@@ -378,9 +377,9 @@ uint64_t Npu::run_rtl_tile(const Layer& l, const Tile& tile, uint64_t start_ps,
                            std::vector<uint8_t>& out) {
   RtlJob& j = *rtl_job_;
   rtl_->set_trace_clock(period_ps_, start_ps);
-  const uint64_t cycles = rtl_->run_tile(
-      l, tile, j.in.data(), j.w.data(), IntParams{j.bias.data(), j.mult.data(), j.shift.data()},
-      j.res.data());
+  const uint64_t cycles =
+      rtl_->run_tile(l, tile, j.in.data(), j.w.data(),
+                     IntParams{j.bias.data(), j.mult.data(), j.shift.data()}, j.res.data());
   pack_int(j.res.data(), j.res.size(), formats_.act_bits, out.data());
   return cycles;
 }
@@ -529,10 +528,14 @@ void Npu::dump_stats(nlohmann::json& out) const {
                   {"scratchpad_read", t.spad_read},
                   {"scratchpad_write", t.spad_write}};
   nlohmann::json mem = nlohmann::json::object();
-  for (size_t i = 0; i < cfg_.memories.size(); ++i) mem[cfg_.memories[i].name] = t.memory_level_pj[i];
-  out["energy_pj"] = {{"mac", e.core.mac_pj},         {"scratchpad", e.core.spad_pj},
-                      {"static", e.core.static_pj},   {"idle", e.core.idle_pj},
-                      {"bus", e.bus_pj},              {"memory", mem},
+  for (size_t i = 0; i < cfg_.memories.size(); ++i)
+    mem[cfg_.memories[i].name] = t.memory_level_pj[i];
+  out["energy_pj"] = {{"mac", e.core.mac_pj},
+                      {"scratchpad", e.core.spad_pj},
+                      {"static", e.core.static_pj},
+                      {"idle", e.core.idle_pj},
+                      {"bus", e.bus_pj},
+                      {"memory", mem},
                       {"total", e.total_pj}};
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& r : layers_) {

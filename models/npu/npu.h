@@ -22,13 +22,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
+#include <vector>
 
 #include "common/register_bank.h"
 #include "common/stats.h"
@@ -66,9 +65,9 @@ class Npu : public sc_core::sc_module, public StatsSource {
     std::vector<MemoryLevel> memories;
   };
 
-  tlm_utils::simple_target_socket<Npu> regs;      // register block
-  tlm_utils::simple_initiator_socket<Npu> dma;    // to the shared bus
-  sc_core::sc_out<bool> irq;                      // to a PLIC source
+  tlm_utils::simple_target_socket<Npu> regs;    // register block
+  tlm_utils::simple_initiator_socket<Npu> dma;  // to the shared bus
+  sc_core::sc_out<bool> irq;                    // to a PLIC source
 
   Npu(sc_core::sc_module_name name, const Config& cfg);
 
@@ -154,9 +153,9 @@ class Npu : public sc_core::sc_module, public StatsSource {
   uint32_t desc_done_ = 0;
   uint32_t error_addr_ = 0;
   std::unique_ptr<RtlCompute> rtl_;  // compute: rtl
-  std::optional<RtlJob> rtl_job_;     // the current layer, when it runs on the RTL
-  Tally regs_tally_;  // behind the CNT_* registers
-  Tally run_tally_;   // whole run, for --stats
+  std::optional<RtlJob> rtl_job_;    // the current layer, when it runs on the RTL
+  Tally regs_tally_;                 // behind the CNT_* registers
+  Tally run_tally_;                  // whole run, for --stats
   std::vector<LayerRecord> layers_;
   uint64_t dma_errors_ = 0, errors_ = 0;
   uint32_t last_dma_error_ = 0;

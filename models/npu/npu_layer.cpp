@@ -2,51 +2,70 @@
 
 #include <cmath>
 #include <cstring>
-
 #include <fmt/format.h>
 
 namespace hpvp::npu {
 
 const char* to_string(Precision p) {
   switch (p) {
-    case Precision::kInt8: return "int8";
-    case Precision::kInt4: return "int4";
-    case Precision::kInt2: return "int2";
-    case Precision::kFp16: return "fp16";
-    case Precision::kFp32: return "fp32";
+    case Precision::kInt8:
+      return "int8";
+    case Precision::kInt4:
+      return "int4";
+    case Precision::kInt2:
+      return "int2";
+    case Precision::kFp16:
+      return "fp16";
+    case Precision::kFp32:
+      return "fp32";
   }
   return "?";
 }
 
 const char* to_string(Dataflow d) {
   switch (d) {
-    case Dataflow::kOutputStationary: return "os";
-    case Dataflow::kWeightStationary: return "ws";
-    case Dataflow::kInputStationary: return "is";
+    case Dataflow::kOutputStationary:
+      return "os";
+    case Dataflow::kWeightStationary:
+      return "ws";
+    case Dataflow::kInputStationary:
+      return "is";
   }
   return "?";
 }
 
 const char* to_string(Op op) {
   switch (op) {
-    case Op::kConv2d: return "conv2d";
-    case Op::kGemm: return "gemm";
-    case Op::kMaxPool: return "maxpool";
-    case Op::kAvgPool: return "avgpool";
-    case Op::kGap: return "gap";
-    case Op::kAdd: return "add";
-    case Op::kRelu: return "relu";
+    case Op::kConv2d:
+      return "conv2d";
+    case Op::kGemm:
+      return "gemm";
+    case Op::kMaxPool:
+      return "maxpool";
+    case Op::kAvgPool:
+      return "avgpool";
+    case Op::kGap:
+      return "gap";
+    case Op::kAdd:
+      return "add";
+    case Op::kRelu:
+      return "relu";
   }
   return "?";
 }
 
 Formats formats_of(Precision p) {
   switch (p) {
-    case Precision::kInt8: return {8, 8, false};
-    case Precision::kInt4: return {4, 4, false};
-    case Precision::kInt2: return {2, 8, false};
-    case Precision::kFp16: return {16, 16, true};
-    case Precision::kFp32: return {32, 32, true};
+    case Precision::kInt8:
+      return {8, 8, false};
+    case Precision::kInt4:
+      return {4, 4, false};
+    case Precision::kInt2:
+      return {2, 8, false};
+    case Precision::kFp16:
+      return {16, 16, true};
+    case Precision::kFp32:
+      return {32, 32, true};
   }
   return {8, 8, false};
 }
@@ -90,15 +109,17 @@ npu_error check_shapes(const Layer& l, std::string& why) {
   switch (l.op) {
     case Op::kConv2d: {
       if (l.groups <= 0 || l.in_c % l.groups || l.out_c % l.groups)
-        return fail(why, NPU_ERR_BAD_SHAPE,
-                    fmt::format("groups {} must divide in_c {} and out_c {}", l.groups, l.in_c, l.out_c));
+        return fail(
+            why, NPU_ERR_BAD_SHAPE,
+            fmt::format("groups {} must divide in_c {} and out_c {}", l.groups, l.in_c, l.out_c));
       [[fallthrough]];
     }
     case Op::kMaxPool:
     case Op::kAvgPool: {
       if (l.k_h <= 0 || l.k_w <= 0 || l.stride_h <= 0 || l.stride_w <= 0)
         return fail(why, NPU_ERR_BAD_SHAPE, "zero kernel size or stride");
-      if (l.pad_top >= l.k_h || l.pad_bottom >= l.k_h || l.pad_left >= l.k_w || l.pad_right >= l.k_w)
+      if (l.pad_top >= l.k_h || l.pad_bottom >= l.k_h || l.pad_left >= l.k_w ||
+          l.pad_right >= l.k_w)
         return fail(why, NPU_ERR_BAD_SHAPE, "padding must be smaller than the kernel");
       const int oh = window_out(l.in_h, l.pad_top, l.pad_bottom, l.k_h, l.stride_h);
       const int ow = window_out(l.in_w, l.pad_left, l.pad_right, l.k_w, l.stride_w);
@@ -133,7 +154,8 @@ npu_error check_quant(const Layer& l, const Formats& f, std::string& why) {
     std::memcpy(&lo, &l.act_min, 4);
     std::memcpy(&hi, &l.act_max, 4);
     if (std::isnan(lo) || std::isnan(hi) || lo > hi)
-      return fail(why, NPU_ERR_BAD_QUANT, fmt::format("float clamp [{}, {}] is empty or NaN", lo, hi));
+      return fail(why, NPU_ERR_BAD_QUANT,
+                  fmt::format("float clamp [{}, {}] is empty or NaN", lo, hi));
     return NPU_ERR_NONE;
   }
   auto shift_ok = [](int32_t s) { return s >= -31 && s <= 30; };
@@ -185,7 +207,8 @@ npu_error decode_layer(const npu_desc_t& d, Precision p, Layer& l, std::string& 
   const unsigned elem_align = f.is_float ? f.act_bits / 8 : 1;
   if (!aligned(l.in_addr, elem_align) || !aligned(l.out_addr, elem_align) ||
       (l.op == Op::kAdd && !aligned(l.in2_addr, elem_align)))
-    return fail(why, NPU_ERR_MISALIGNED, fmt::format("tensor address not {}-byte aligned", elem_align));
+    return fail(why, NPU_ERR_MISALIGNED,
+                fmt::format("tensor address not {}-byte aligned", elem_align));
   if (l.uses_weights() && !aligned(l.w_addr, f.is_float ? f.weight_bits / 8 : 1))
     return fail(why, NPU_ERR_MISALIGNED, "weight address misaligned");
   if ((l.has_bias() && !aligned(l.bias_addr, 4)) || (l.per_channel() && !aligned(l.quant_addr, 4)))

@@ -17,9 +17,12 @@ namespace {
 
 rtl::Dataflow to_rtl(Dataflow d) {
   switch (d) {
-    case Dataflow::kOutputStationary: return rtl::Dataflow::kOutputStationary;
-    case Dataflow::kWeightStationary: return rtl::Dataflow::kWeightStationary;
-    case Dataflow::kInputStationary: return rtl::Dataflow::kInputStationary;
+    case Dataflow::kOutputStationary:
+      return rtl::Dataflow::kOutputStationary;
+    case Dataflow::kWeightStationary:
+      return rtl::Dataflow::kWeightStationary;
+    case Dataflow::kInputStationary:
+      return rtl::Dataflow::kInputStationary;
   }
   return rtl::Dataflow::kOutputStationary;
 }
@@ -98,8 +101,9 @@ uint64_t RtlCompute::run_tile(const Layer& l, const Tile& tile, const int8_t* in
     const int c_hi = std::min(tile.ch0 + tile.chs, (g + 1) * n_g);
     gather_rows(l, in, g, tile.px0, tile.pxs, impl_->a, k);
     impl_->w.assign(w + uint64_t(c_lo) * k, w + uint64_t(c_hi) * k);
-    const auto r = impl_->array.run_gemm(impl_->a.data(), impl_->w.data(), static_cast<int>(tile.pxs),
-                                         c_hi - c_lo, static_cast<int>(k), impl_->dataflow);
+    const auto r =
+        impl_->array.run_gemm(impl_->a.data(), impl_->w.data(), static_cast<int>(tile.pxs),
+                              c_hi - c_lo, static_cast<int>(k), impl_->dataflow);
     cycles += r.cycles;
     for (uint32_t m = 0; m < tile.pxs; ++m) {
       for (int c = c_lo; c < c_hi; ++c) {
@@ -109,7 +113,8 @@ uint64_t RtlCompute::run_tile(const Layer& l, const Tile& tile, const int8_t* in
         const int32_t mult = p.mult ? p.mult[c] : l.mult;
         const int32_t shift = p.shift ? p.shift[c] : l.shift;
         const int64_t v =
-            int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), mult, shift)} + l.out_zp;
+            int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), mult, shift)} +
+            l.out_zp;
         out[uint64_t(tile.px0 + m) * l.out_c + c] =
             static_cast<int8_t>(std::clamp<int64_t>(v, l.act_min, l.act_max));
       }
@@ -137,8 +142,8 @@ RtlCompute::RtlCompute(Precision, Dataflow, int, int) {
 }
 RtlCompute::~RtlCompute() = default;
 void RtlCompute::begin_layer(const Layer&, const int8_t*) {}
-uint64_t RtlCompute::run_tile(const Layer&, const Tile&, const int8_t*, const int8_t*, const IntParams&,
-                              int8_t*) {
+uint64_t RtlCompute::run_tile(const Layer&, const Tile&, const int8_t*, const int8_t*,
+                              const IntParams&, int8_t*) {
   return 0;
 }
 uint64_t RtlCompute::total_cycles() const { return 0; }

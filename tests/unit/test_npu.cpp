@@ -1,15 +1,13 @@
 // NPU TLM model: registers, descriptor execution bit-exact against the
 // reference for every precision, error handling, timing against the
 // SCALE-Sim count, and bus contention between two NPUs.
-#include <gtest/gtest.h>
-
 #include <functional>
+#include <gtest/gtest.h>
 #include <memory>
 #include <random>
-#include <vector>
-
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
 
 #include "bus/shared_bus.h"
 #include "mem/dram.h"
@@ -169,7 +167,8 @@ std::vector<uint8_t> random_tensor(std::mt19937& rng, uint64_t elements, int bit
   return out;
 }
 
-npu_desc_t conv_desc(int in_h, int in_w, int in_c, int out_c, int k, int stride, int pad, int groups) {
+npu_desc_t conv_desc(int in_h, int in_w, int in_c, int out_c, int k, int stride, int pad,
+                     int groups) {
   npu_desc_t d{};
   d.op = NPU_OP_CONV2D;
   d.flags = NPU_FLAG_BIAS | NPU_FLAG_PER_CHANNEL;
@@ -206,9 +205,11 @@ Case make_case(Precision p, npu_desc_t d, uint32_t seed) {
   std::string why;
   const uint64_t in_n = uint64_t(d.in_h) * d.in_w * d.in_c;
   place(d.in_addr, c.in, random_tensor(rng, in_n, f.act_bits, f.is_float));
-  if (d.op == NPU_OP_ADD) place(d.in2_addr, c.in2, random_tensor(rng, in_n, f.act_bits, f.is_float));
+  if (d.op == NPU_OP_ADD)
+    place(d.in2_addr, c.in2, random_tensor(rng, in_n, f.act_bits, f.is_float));
   uint64_t w_n = 0;
-  if (d.op == NPU_OP_CONV2D) w_n = uint64_t(d.out_c) * d.k_h * d.k_w * (d.in_c / (d.groups ? d.groups : 1));
+  if (d.op == NPU_OP_CONV2D)
+    w_n = uint64_t(d.out_c) * d.k_h * d.k_w * (d.in_c / (d.groups ? d.groups : 1));
   if (d.op == NPU_OP_GEMM) w_n = uint64_t(d.out_c) * d.in_c;
   if (w_n) place(d.w_addr, c.w, random_tensor(rng, w_n, f.weight_bits, f.is_float));
   if (d.flags & NPU_FLAG_BIAS) {
@@ -318,20 +319,23 @@ TEST_P(NpuPrecision, ChainedListOfEveryOp) {
   avg.op = NPU_OP_AVGPOOL;
   cases.push_back(make_case(prec, avg, 24));
   npu_desc_t gap{};
-  gap.op = NPU_OP_GAP, gap.in_h = 5, gap.in_w = 3, gap.in_c = gap.out_c = 9, gap.out_h = gap.out_w = 1;
+  gap.op = NPU_OP_GAP, gap.in_h = 5, gap.in_w = 3, gap.in_c = gap.out_c = 9,
+  gap.out_h = gap.out_w = 1;
   cases.push_back(make_case(prec, gap, 25));
   npu_desc_t add{};
   add.op = NPU_OP_ADD, add.in_h = add.out_h = 4, add.in_w = add.out_w = 5, add.in_c = add.out_c = 3;
   add.in_mult = add.in2_mult = 1 << 30, add.in_shift = add.in2_shift = -19;
   cases.push_back(make_case(prec, add, 26));
   npu_desc_t relu{};
-  relu.op = NPU_OP_RELU, relu.in_h = relu.out_h = 2, relu.in_w = relu.out_w = 9, relu.in_c = relu.out_c = 3;
+  relu.op = NPU_OP_RELU, relu.in_h = relu.out_h = 2, relu.in_w = relu.out_w = 9,
+  relu.in_c = relu.out_c = 3;
   cases.push_back(make_case(prec, relu, 27));
   // Give every case its own region and chain the descriptors.
   for (size_t i = 0; i < cases.size(); ++i) {
     const uint32_t shift = static_cast<uint32_t>(i) * 0x100000;
     npu_desc_t& d = cases[i].desc;
-    for (uint32_t* a : {&d.in_addr, &d.in2_addr, &d.w_addr, &d.bias_addr, &d.quant_addr, &d.out_addr})
+    for (uint32_t* a :
+         {&d.in_addr, &d.in2_addr, &d.w_addr, &d.bias_addr, &d.quant_addr, &d.out_addr})
       if (*a) *a += shift;
     for (uint32_t* a : {&cases[i].layer.in_addr, &cases[i].layer.out_addr}) *a += shift;
     cases[i].desc_addr = kDram + 0x1000 + 0x100 * static_cast<uint32_t>(i);
@@ -357,7 +361,8 @@ INSTANTIATE_TEST_SUITE_P(AllPrecisions, NpuPrecision,
 
 // A bad descriptor sets ERROR with its code and the descriptor address, and
 // raises the error interrupt instead of crashing.
-void expect_rejected(npu_desc_t d, uint32_t desc_addr, npu_error code, Npu::Config cfg = small_npu(Precision::kInt8)) {
+void expect_rejected(npu_desc_t d, uint32_t desc_addr, npu_error code,
+                     Npu::Config cfg = small_npu(Precision::kInt8)) {
   Platform p({cfg});
   p.run([&](Host& h) {
     h.poke(desc_addr, &d, sizeof d);
@@ -439,9 +444,11 @@ TEST(NpuContention, TwoConcurrentLayersTakeLongerThanOne) {
   Platform p(cfgs);
   std::vector<Case> cases;
   for (size_t i = 0; i < 2; ++i) {
-    Case c = make_case(Precision::kInt8, conv_desc(32, 32, 16, 16, 1, 1, 0, 1), 50 + static_cast<uint32_t>(i));
+    Case c = make_case(Precision::kInt8, conv_desc(32, 32, 16, 16, 1, 1, 0, 1),
+                       50 + static_cast<uint32_t>(i));
     const uint32_t shift = static_cast<uint32_t>(i) * 0x400000;
-    for (uint32_t* a : {&c.desc.in_addr, &c.desc.w_addr, &c.desc.bias_addr, &c.desc.quant_addr, &c.desc.out_addr})
+    for (uint32_t* a :
+         {&c.desc.in_addr, &c.desc.w_addr, &c.desc.bias_addr, &c.desc.quant_addr, &c.desc.out_addr})
       if (*a) *a += shift;
     c.desc_addr += shift;
     cases.push_back(c);
@@ -484,7 +491,8 @@ TEST(NpuTiming, TimingOnlyModeTakesTheSameTime) {
   Case c0 = make_case(Precision::kInt8, conv_desc(12, 12, 8, 16, 3, 1, 1, 1), 60);
   Case c1 = c0;
   const uint32_t shift = 0x400000;
-  for (uint32_t* a : {&c1.desc.in_addr, &c1.desc.w_addr, &c1.desc.bias_addr, &c1.desc.quant_addr, &c1.desc.out_addr})
+  for (uint32_t* a : {&c1.desc.in_addr, &c1.desc.w_addr, &c1.desc.bias_addr, &c1.desc.quant_addr,
+                      &c1.desc.out_addr})
     if (*a) *a += shift;
   c1.desc_addr += shift;
   p.run([&](Host& h) {

@@ -3,10 +3,9 @@
 // configs/virt.yaml. This test keeps the two in agreement.
 #include <gtest/gtest.h>
 
+#include "platform_config.h"
 #include <hpvp/hw/npu.h>
 #include <hpvp/hw/virt_map.h>
-
-#include "platform_config.h"
 
 namespace hpvp {
 namespace {
