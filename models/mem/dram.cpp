@@ -3,8 +3,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "mem/sram.h"  // check_memory_payload, copy_memory_payload
-
 namespace hpvp {
 
 using sc_core::SC_PS;
@@ -54,50 +52,27 @@ void Dram::b_transport(tlm::tlm_generic_payload& tx, sc_time& delay) {
   wait_ps_ += start - (arrival + latency);
   delay = ps(start + occupancy - now);
   copy_memory_payload(tx, store_.data());
-  if (tx.is_read()) {
-    ++reads_;
-    bytes_read_ += tx.get_data_length();
-  } else {
-    ++writes_;
-    bytes_written_ += tx.get_data_length();
-  }
+  counters_.count(tx);
   tx.set_dmi_allowed(cfg_.dmi);
 }
 
 bool Dram::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
-  dmi.set_start_address(0);
-  dmi.set_end_address(store_.size() - 1);
-  if (!cfg_.dmi) {
-    dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_NONE);
-    return false;
-  }
-  dmi.set_dmi_ptr(store_.data());
-  dmi.allow_read_write();
-  const sc_time hit = cfg_.t_cas + ps(transfer_ps(4));
-  dmi.set_read_latency(hit);
-  dmi.set_write_latency(hit);
-  ++dmi_grants_;
-  return true;
+  // DMI accesses are charged a row hit (see the header).
+  const bool granted = store_.grant_dmi(dmi, cfg_.dmi, cfg_.t_cas + ps(transfer_ps(4)));
+  if (granted) ++counters_.dmi_grants;
+  return granted;
 }
 
-unsigned Dram::transport_dbg(tlm::tlm_generic_payload& tx) {
-  if (!check_memory_payload(tx, store_.size())) return 0;
-  copy_memory_payload(tx, store_.data());
-  return tx.get_data_length();
-}
+unsigned Dram::transport_dbg(tlm::tlm_generic_payload& tx) { return store_.debug_access(tx); }
 
 void Dram::dump_stats(nlohmann::json& out) const {
   out["size"] = store_.size();
-  out["reads"] = reads_;
-  out["writes"] = writes_;
-  out["bytes_read"] = bytes_read_;
-  out["bytes_written"] = bytes_written_;
+  counters_.dump(out);
   out["row_hits"] = row_hits_;
   out["row_empty"] = row_empty_;
   out["row_conflicts"] = row_conflicts_;
   out["channel_wait_ps"] = wait_ps_;
   out["channel_busy_ps"] = channel_.busy_ps();
-  out["dmi_grants"] = dmi_grants_;
 }
 
 }  // namespace hpvp

@@ -57,8 +57,8 @@ class Dram : public sc_core::sc_module, public StatsSource {
   BackingStore store_;
   std::vector<uint64_t> open_row_;  // per bank
   ResourceCalendar channel_;
-  uint64_t reads_ = 0, writes_ = 0, bytes_read_ = 0, bytes_written_ = 0;
-  uint64_t row_hits_ = 0, row_empty_ = 0, row_conflicts_ = 0, wait_ps_ = 0, dmi_grants_ = 0;
+  MemoryAccessCounters counters_;
+  uint64_t row_hits_ = 0, row_empty_ = 0, row_conflicts_ = 0, wait_ps_ = 0;
 };
 
 }  // namespace hpvp

@@ -40,14 +40,8 @@ class Sram : public sc_core::sc_module, public StatsSource {
   Config cfg_;
   BackingStore store_;
   ResourceCalendar port_;
-  uint64_t reads_ = 0, writes_ = 0, bytes_read_ = 0, bytes_written_ = 0, wait_ps_ = 0,
-           dmi_grants_ = 0;
+  MemoryAccessCounters counters_;
+  uint64_t wait_ps_ = 0;
 };
-
-// Checks a payload against a memory of `size` bytes; sets the error response
-// and returns false when it cannot be served. Shared by Sram and Dram.
-bool check_memory_payload(tlm::tlm_generic_payload& tx, uint64_t size);
-// Copies data for a checked payload (honours byte enables and streaming width).
-void copy_memory_payload(tlm::tlm_generic_payload& tx, uint8_t* mem);
 
 }  // namespace hpvp
