@@ -117,7 +117,12 @@ void Soc::build_peripherals() {
 
 void Soc::build_npus() {
   for (const auto& n : cfg_.npus) {
-    auto npu = std::make_unique<npu::Npu>(n.name.c_str(), n.npu);
+    std::unique_ptr<npu::Npu> npu;
+    try {
+      npu = std::make_unique<npu::Npu>(n.name.c_str(), n.npu);
+    } catch (const std::invalid_argument& e) {  // e.g. no RTL variant for this array
+      throw ConfigError(fmt::format("{}: {}", n.location, e.what()));
+    }
     npu->dma.bind(bus_->target_socket);
     bus_->add_initiator(n.name + ".dma");
     stats_sources_.emplace_back(n.name, npu.get());

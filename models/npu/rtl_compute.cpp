@@ -69,7 +69,13 @@ RtlCompute::RtlCompute(Precision p, Dataflow df, int rows, int cols) {
   if (f.is_float)
     throw std::invalid_argument(std::string("compute: rtl needs an integer precision, not ") +
                                 to_string(p));
-  impl_ = std::make_unique<Impl>(rtl::Variant{rows, cols, f.weight_bits}, to_rtl(df));
+  const rtl::Variant v{rows, cols, f.weight_bits};
+  // IS runs on the WS hardware with the operands' roles swapped, which needs
+  // activations and weights of one width (not int2: 2-bit weights, int8 data).
+  if (df == Dataflow::kInputStationary && v.act_bits() != v.weight_bits())
+    throw std::invalid_argument(std::string("compute: rtl has no input-stationary dataflow for ") +
+                                to_string(p) + " (activations and weights differ in width)");
+  impl_ = std::make_unique<Impl>(v, to_rtl(df));
 }
 
 RtlCompute::~RtlCompute() = default;
