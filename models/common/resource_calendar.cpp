@@ -10,6 +10,17 @@ uint64_t ResourceCalendar::reserve(uint64_t arrival, uint64_t duration, uint64_t
   busy_ps_ += duration;
   if (duration == 0) return arrival;
 
+  // Common case: the request comes after every reservation. Extend the last
+  // one when they touch, so streams of back-to-back transfers allocate no
+  // map nodes.
+  if (slots_.empty() || arrival >= slots_.rbegin()->second) {
+    if (!slots_.empty() && arrival == slots_.rbegin()->second)
+      slots_.rbegin()->second += duration;
+    else
+      slots_.emplace_hint(slots_.end(), arrival, arrival + duration);
+    return arrival;
+  }
+
   uint64_t start = arrival;
   auto it = slots_.upper_bound(start);
   if (it != slots_.begin()) {
