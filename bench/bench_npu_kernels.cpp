@@ -14,7 +14,6 @@
 //             (host: dense GEMM with the same M, K, N = as many MACs)
 //   gemm      256 x 512 x 512 fully connected
 #include <benchmark/benchmark.h>
-
 #include <cstdio>
 #include <map>
 #include <random>
@@ -24,7 +23,8 @@
 #include "npu/npu_kernels.h"
 #include "npu/npu_layer.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__linux__) && defined(__GNUC__) && \
+    !defined(__clang__)
 #define BENCH_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define BENCH_CLONES
@@ -92,7 +92,9 @@ void kernel_int8(benchmark::State& state, const Shape& s, detail::Isa isa) {
   const auto in = random_i8(l.in_elements(), rng);
   const auto w = random_i8(l.weight_elements(), rng);
   std::vector<int32_t> bias(l.out_c), mult(l.out_c), shift(l.out_c);
-  for (int c = 0; c < l.out_c; ++c) bias[c] = int32_t(rng() % 20001) - 10000, mult[c] = 1 << 30 | int32_t(rng() >> 2), shift[c] = -9;
+  for (int c = 0; c < l.out_c; ++c)
+    bias[c] = int32_t(rng() % 20001) - 10000, mult[c] = 1 << 30 | int32_t(rng() >> 2),
+    shift[c] = -9;
   std::vector<int8_t> out(l.out_elements());
   const IntParams p{bias.data(), mult.data(), shift.data()};
   for (auto _ : state) {
@@ -100,7 +102,8 @@ void kernel_int8(benchmark::State& state, const Shape& s, detail::Isa isa) {
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.counters["MAC/s"] = benchmark::Counter(double(l.macs()), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["MAC/s"] =
+      benchmark::Counter(double(l.macs()), benchmark::Counter::kIsIterationInvariantRate);
   detail::force_isa(saved);
 }
 
@@ -109,7 +112,8 @@ void kernel_fp32(benchmark::State& state, const Shape& s) {
   l.act_min = int32_t(0xFF800000u), l.act_max = 0x7F800000;
   std::mt19937 rng(2);
   std::uniform_real_distribution<float> u(-1, 1);
-  std::vector<float> in(l.in_elements()), w(l.weight_elements()), bias(l.out_c), out(l.out_elements());
+  std::vector<float> in(l.in_elements()), w(l.weight_elements()), bias(l.out_c),
+      out(l.out_elements());
   for (auto& x : in) x = u(rng);
   for (auto& x : w) x = u(rng);
   for (auto& x : bias) x = u(rng);
@@ -118,12 +122,13 @@ void kernel_fp32(benchmark::State& state, const Shape& s) {
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.counters["MAC/s"] = benchmark::Counter(double(l.macs()), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["MAC/s"] =
+      benchmark::Counter(double(l.macs()), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // The host baseline: C[M][N] = A[M][K] * B[K][N], int8 in, int32 out.
-BENCH_CLONES __attribute__((noinline)) void host_gemm(const int8_t* A, const int8_t* B, int32_t* C, int64_t M,
-                                                     int64_t K, int64_t N) {
+BENCH_CLONES __attribute__((noinline)) void host_gemm(const int8_t* A, const int8_t* B, int32_t* C,
+                                                      int64_t M, int64_t K, int64_t N) {
   for (int64_t i = 0; i < M; ++i) {
     int32_t* c = C + i * N;
     for (int64_t j = 0; j < N; ++j) c[j] = 0;
@@ -156,7 +161,8 @@ class Recorder : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
       auto it = r.counters.find("MAC/s");
-      if (!r.error_occurred && it != r.counters.end()) macs_per_s[r.benchmark_name()] = it->second.value;
+      if (!r.error_occurred && it != r.counters.end())
+        macs_per_s[r.benchmark_name()] = it->second.value;
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -166,14 +172,16 @@ class Recorder : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   for (const Shape& s : shapes()) {
-    benchmark::RegisterBenchmark((std::string("npu_int8/") + s.name).c_str(), kernel_int8, s, detail::active_isa())
+    benchmark::RegisterBenchmark((std::string("npu_int8/") + s.name).c_str(), kernel_int8, s,
+                                 detail::active_isa())
         ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((std::string("host_int8_gemm/") + s.name).c_str(), host_int8_gemm, s)
+    benchmark::RegisterBenchmark((std::string("host_int8_gemm/") + s.name).c_str(), host_int8_gemm,
+                                 s)
         ->Unit(benchmark::kMillisecond);
   }
   for (const Shape& s : shapes()) {
-    benchmark::RegisterBenchmark((std::string("npu_int8_generic/") + s.name).c_str(), kernel_int8, s,
-                                 detail::Isa::kGeneric)
+    benchmark::RegisterBenchmark((std::string("npu_int8_generic/") + s.name).c_str(), kernel_int8,
+                                 s, detail::Isa::kGeneric)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark((std::string("npu_fp32/") + s.name).c_str(), kernel_fp32, s)
         ->Unit(benchmark::kMillisecond);
@@ -185,8 +193,12 @@ int main(int argc, char** argv) {
   benchmark::Shutdown();
 
   const char* isa = detail::active_isa() == detail::Isa::kAvx2 ? "avx2" : "generic";
-  std::printf("\nNPU int8 kernels (%s path) vs plain host int8 GEMM, simulated GMAC/s (target ratio >= 0.25):\n", isa);
-  std::printf("  %-22s %10s %10s %8s %10s %10s\n", "shape", "npu_int8", "host_gemm", "ratio", "generic", "npu_fp32");
+  std::printf(
+      "\nNPU int8 kernels (%s path) vs plain host int8 GEMM, simulated GMAC/s (target ratio >= "
+      "0.25):\n",
+      isa);
+  std::printf("  %-22s %10s %10s %8s %10s %10s\n", "shape", "npu_int8", "host_gemm", "ratio",
+              "generic", "npu_fp32");
   for (const Shape& s : shapes()) {
     auto get = [&](const std::string& prefix) {
       auto it = rec.macs_per_s.find(prefix + "/" + s.name);
@@ -194,8 +206,8 @@ int main(int argc, char** argv) {
     };
     const double k = get("npu_int8"), h = get("host_int8_gemm");
     if (k == 0 || h == 0) continue;  // filtered out
-    std::printf("  %-22s %10.2f %10.2f %8.2f %10.2f %10.2f\n", s.name, k, h, k / h, get("npu_int8_generic"),
-                get("npu_fp32"));
+    std::printf("  %-22s %10.2f %10.2f %8.2f %10.2f %10.2f\n", s.name, k, h, k / h,
+                get("npu_int8_generic"), get("npu_fp32"));
   }
   return 0;
 }

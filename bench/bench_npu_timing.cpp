@@ -6,9 +6,8 @@
 // then times compute_cycles + plan_layer over the whole network.
 //
 //   build/bench/bench_npu_timing [--benchmark_min_time=0.2]
-#include <benchmark/benchmark.h>
-
 #include <algorithm>
+#include <benchmark/benchmark.h>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -34,7 +33,8 @@ struct Net {
   }
   // Adds a layer; its input is the previous layer's output unless given.
   Layer& add(Layer l, uint32_t in_addr = 0) {
-    l.in_addr = in_addr ? in_addr : (layers.empty() ? alloc(l.in_elements()) : layers.back().out_addr);
+    l.in_addr =
+        in_addr ? in_addr : (layers.empty() ? alloc(l.in_elements()) : layers.back().out_addr);
     if (l.uses_weights()) {
       l.w_addr = alloc(l.weight_elements());
       l.bias_addr = alloc(4 * uint64_t(l.out_c));
@@ -201,8 +201,8 @@ void print_table(const SpadConfig& s, const char* title) {
   const Net nets[] = {resnet18(), mobilenet_v2()};
   std::printf("NPU timing model: 16x16 int8 array, %s\n", title);
   std::printf("%-12s %-3s %6s %8s %14s %14s %7s %7s %9s %10s %5s %10s\n", "network", "df", "layers",
-              "GMAC", "scalesim_cyc", "planned_cyc", "util%", "tiles", "segments", "DMA_MiB", "unal",
-              "host_ms");
+              "GMAC", "scalesim_cyc", "planned_cyc", "util%", "tiles", "segments", "DMA_MiB",
+              "unal", "host_ms");
   for (const Net& n : nets) {
     for (Dataflow df :
          {Dataflow::kOutputStationary, Dataflow::kWeightStationary, Dataflow::kInputStationary}) {
@@ -216,26 +216,29 @@ void print_table(const SpadConfig& s, const char* title) {
         ms = std::min(ms, std::chrono::duration<double, std::milli>(t1 - t0).count());
       }
       std::printf("%-12s %-3s %6d %8.3f %14llu %14llu %7.2f %7llu %9llu %10.2f %5d %10.3f%s\n",
-                  n.name.c_str(), to_string(df), t.layers, t.macs / 1e9, (unsigned long long)t.scalesim,
-                  (unsigned long long)t.planned, 100.0 * t.macs / (double(t.planned) * 256),
-                  (unsigned long long)t.tiles, (unsigned long long)t.segments, t.dma / 1048576.0,
-                  t.unaligned, ms, t.errors ? " (errors!)" : "");
+                  n.name.c_str(), to_string(df), t.layers, t.macs / 1e9,
+                  (unsigned long long)t.scalesim, (unsigned long long)t.planned,
+                  100.0 * t.macs / (double(t.planned) * 256), (unsigned long long)t.tiles,
+                  (unsigned long long)t.segments, t.dma / 1048576.0, t.unaligned, ms,
+                  t.errors ? " (errors!)" : "");
     }
   }
   std::printf("\n");
 }
 
 void print_tables() {
-  print_table(default_spads(), "64 KiB double-buffered ifmap/filter/ofmap scratchpads (NPU defaults)");
+  print_table(default_spads(),
+              "64 KiB double-buffered ifmap/filter/ofmap scratchpads (NPU defaults)");
   SpadConfig big = default_spads();
   big.filter_bytes = 160 * 1024;  // 2 x 16 filters of 3x3x512 (73728 B) double-buffered
-  print_table(big,
-              "64/160/64 KiB ifmap/filter/ofmap scratchpads (16 filters of 3x3x512 double-buffered)");
+  print_table(
+      big, "64/160/64 KiB ifmap/filter/ofmap scratchpads (16 filters of 3x3x512 double-buffered)");
   std::printf(
       "scalesim_cyc: sum of compute_cycles() per layer (SCALE-Sim v2 counting, whole layer);\n"
       "planned_cyc: sum of the tiles' cycles of plan_layer(); unal: layers whose tiles could not\n"
       "be fold-aligned (a 16-filter group does not fit half the filter scratchpad);\n"
-      "util%% = MACs / (planned_cyc * 256); host_ms: compute_cycles + plan_layer, whole network, best "
+      "util%% = MACs / (planned_cyc * 256); host_ms: compute_cycles + plan_layer, whole network, "
+      "best "
       "of 5.\n\n");
 }
 

@@ -4,7 +4,6 @@
 // within 1.5x of these figures.
 //   bench_rtl_array --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
-
 #include <random>
 #include <vector>
 

@@ -1,8 +1,7 @@
 #include "npu/layer_schedule.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <fmt/format.h>
 #include <numeric>
 #include <utility>
 
@@ -38,11 +37,14 @@ Geometry geometry_of(const Layer& l) {
     case Op::kAvgPool:
       g.k_h = l.k_h, g.s_h = l.stride_h, g.pad_top = l.pad_top;
       g.groups = l.op == Op::kConv2d ? l.groups : 1;
-      g.pointwise = l.k_h == 1 && l.k_w == 1 && l.stride_h == 1 && l.stride_w == 1 && l.pad_top == 0 &&
-                    l.pad_left == 0 && l.in_h == l.out_h && l.in_w == l.out_w;
+      g.pointwise = l.k_h == 1 && l.k_w == 1 && l.stride_h == 1 && l.stride_w == 1 &&
+                    l.pad_top == 0 && l.pad_left == 0 && l.in_h == l.out_h && l.in_w == l.out_w;
       break;
-    case Op::kGemm: g.in_w = g.out_w = 1, g.out_h = l.in_h; break;
-    default: break;  // add, relu: same shape; GAP: bands over input pixels
+    case Op::kGemm:
+      g.in_w = g.out_w = 1, g.out_h = l.in_h;
+      break;
+    default:
+      break;  // add, relu: same shape; GAP: bands over input pixels
   }
   if (g.groups <= 0) g.groups = 1;
   g.cin_g = uint64_t(g.in_c) / g.groups;
@@ -136,7 +138,9 @@ struct Planner {
 
   bool gap() const { return l.op == Op::kGap; }
   // Pixels the bands split: output pixels, or the input pixels of GAP.
-  uint64_t band_space() const { return gap() ? uint64_t(g.in_h) * g.in_w : uint64_t(g.out_h) * g.out_w; }
+  uint64_t band_space() const {
+    return gap() ? uint64_t(g.in_h) * g.in_w : uint64_t(g.out_h) * g.out_w;
+  }
 
   // Conservative scratchpad needs of a band of P pixels (a sub-byte run that
   // starts mid-byte takes one more byte).
@@ -151,7 +155,8 @@ struct Planner {
     } else {
       // Output rows a band of P pixels can touch, then their input rows.
       const uint64_t ow = uint64_t(g.out_w);
-      const uint64_t out_rows = std::min<uint64_t>(g.out_h, whole_rows ? P / ow : (P + ow - 2) / ow + 1);
+      const uint64_t out_rows =
+          std::min<uint64_t>(g.out_h, whole_rows ? P / ow : (P + ow - 2) / ow + 1);
       const uint64_t step = uint64_t(std::min(g.s_h, g.k_h));
       const uint64_t rows = std::min<uint64_t>(g.in_h, (out_rows - 1) * step + uint64_t(g.k_h));
       const uint64_t runs = full ? (g.s_h > g.k_h ? out_rows : 1) : 0;
@@ -238,7 +243,8 @@ struct Planner {
     };
     const bool grouped = g.groups > 1;
     if (grouped && !byte_aligned(uint64_t(g.in_c) * abits)) return false;
-    if (c.whole_groups) return step_ok(c.q * g.n_g) && (!grouped || byte_aligned(c.q * g.cin_g * abits));
+    if (c.whole_groups)
+      return step_ok(c.q * g.n_g) && (!grouped || byte_aligned(c.q * g.cin_g * abits));
     return step_ok(c.ct) && (!grouped || (step_ok(g.n_g) && byte_aligned(g.cin_g * abits)));
   }
 
@@ -253,9 +259,12 @@ struct Planner {
   uint64_t fold_pixel_unit() const {
     if (!l.uses_weights() || a.model == ComputeModel::kAnalogImc) return 1;
     switch (a.dataflow) {
-      case Dataflow::kOutputStationary: return uint64_t(std::max(a.rows, 1));
-      case Dataflow::kInputStationary: return uint64_t(std::max(a.cols, 1));
-      default: return 1;
+      case Dataflow::kOutputStationary:
+        return uint64_t(std::max(a.rows, 1));
+      case Dataflow::kInputStationary:
+        return uint64_t(std::max(a.cols, 1));
+      default:
+        return 1;
     }
   }
 
@@ -301,21 +310,22 @@ struct Planner {
       // else one filter (one group's worth for the input) and one pixel.
       const uint64_t ct = s.strict_alignment ? std::min<uint64_t>(ng, gran) : 1;
       const uint64_t cin = g.groups == 1 ? uint64_t(g.in_c) : g.cin_g;
-      const uint64_t px = std::min<uint64_t>(
-          std::lcm(byte_pixel_unit(ct >= uint64_t(g.out_c)), s.strict_alignment ? fold_pixel_unit() : 1),
-          band_space());
-      fail(NPU_ERR_SPAD_OVERFLOW,
-           fmt::format(
-               "minimal tile does not fit: {} filter(s) of {} weights need {} B of the filter "
-               "scratchpad ({} B usable); {} output pixel(s) need {} B of input ({} B usable) "
-               "and {} B of output ({} B usable){}",
-               ct, g.k_g, w_need(ct), cap_w, px, in_need(px, cin), cap_in, out_need(px, ct), cap_out,
-               s.strict_alignment ? " (strict alignment: tiles must be fold-aligned)"
-               : !byte_aligned(uint64_t(g.out_c) * abits)
-                   ? fmt::format(" ({} channels of {} bits: channel slices are not byte aligned, "
-                                 "so the output channels cannot be split)",
-                                 g.out_c, abits)
-                   : std::string()));
+      const uint64_t px = std::min<uint64_t>(std::lcm(byte_pixel_unit(ct >= uint64_t(g.out_c)),
+                                                      s.strict_alignment ? fold_pixel_unit() : 1),
+                                             band_space());
+      fail(
+          NPU_ERR_SPAD_OVERFLOW,
+          fmt::format(
+              "minimal tile does not fit: {} filter(s) of {} weights need {} B of the filter "
+              "scratchpad ({} B usable); {} output pixel(s) need {} B of input ({} B usable) "
+              "and {} B of output ({} B usable){}",
+              ct, g.k_g, w_need(ct), cap_w, px, in_need(px, cin), cap_in, out_need(px, ct), cap_out,
+              s.strict_alignment ? " (strict alignment: tiles must be fold-aligned)"
+              : !byte_aligned(uint64_t(g.out_c) * abits)
+                  ? fmt::format(" ({} channels of {} bits: channel slices are not byte aligned, "
+                                "so the output channels cannot be split)",
+                                g.out_c, abits)
+                  : std::string()));
       return;
     }
     const bool ch_aligned = chosen.whole_groups || chosen.ct % gran == 0;
@@ -347,8 +357,8 @@ struct Planner {
         for (int j = 0; j < ng; j += static_cast<int>(c.ct)) {
           const int c0 = gi * ng + j, c1 = gi * ng + std::min(ng, j + static_cast<int>(c.ct));
           const bool all = g.groups == 1;
-          chs.push_back(
-              {c0, c1, 1, uint64_t(c1 - c0), all ? 0 : gi * cin_g, all ? g.in_c : (gi + 1) * cin_g});
+          chs.push_back({c0, c1, 1, uint64_t(c1 - c0), all ? 0 : gi * cin_g,
+                         all ? g.in_c : (gi + 1) * cin_g});
         }
     }
     const uint64_t total = band_space();
@@ -366,7 +376,8 @@ struct Planner {
         input_pixels(g, p0, p1, px);
         if (px != prev_px || ch.ci0 != prev_ci0 || ch.ci1 != prev_ci1) {
           Emitter e{t.loads, t.loads.size(), false};
-          for (const auto& [a0, a1] : px) e.pixels(l.in_addr, g.in_c, a0, a1, ch.ci0, ch.ci1, abits);
+          for (const auto& [a0, a1] : px)
+            e.pixels(l.in_addr, g.in_c, a0, a1, ch.ci0, ch.ci1, abits);
           in_resident = e.bytes;
           prev_px = px, prev_ci0 = ch.ci0, prev_ci1 = ch.ci1;
         }
@@ -416,9 +427,10 @@ struct Planner {
     if (band == 0) {
       const uint64_t P = std::min(unit, band_space());
       fail(NPU_ERR_SPAD_OVERFLOW,
-           fmt::format("minimal tile does not fit: {} pixel(s) of {} need {} B of input ({} B usable) "
-                       "and {} B of output ({} B usable)",
-                       P, to_string(l.op), in_need(P, g.in_c), cap_in, out_need(P, g.out_c), cap_out));
+           fmt::format(
+               "minimal tile does not fit: {} pixel(s) of {} need {} B of input ({} B usable) "
+               "and {} B of output ({} B usable)",
+               P, to_string(l.op), in_need(P, g.in_c), cap_in, out_need(P, g.out_c), cap_out));
       return;
     }
     plan.channel_tile = g.out_c;
@@ -453,8 +465,12 @@ struct Planner {
         case Op::kAvgPool:
           t.compute_cycles = vector_cycles(elems, uint64_t(l.k_h) * l.k_w, a.vector_lanes);
           break;
-        case Op::kAdd: t.compute_cycles = vector_cycles(elems, 2, a.vector_lanes); break;
-        default: t.compute_cycles = vector_cycles(elems, 1, a.vector_lanes); break;  // relu, gap
+        case Op::kAdd:
+          t.compute_cycles = vector_cycles(elems, 2, a.vector_lanes);
+          break;
+        default:
+          t.compute_cycles = vector_cycles(elems, 1, a.vector_lanes);
+          break;  // relu, gap
       }
       t.ifmap_bytes = in_bytes;
       t.ofmap_bytes = gap() ? packed_bytes(uint64_t(g.out_c), abits) : o.bytes;

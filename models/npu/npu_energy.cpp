@@ -13,11 +13,16 @@ struct Widths {
 };
 Widths widths(Precision p) {
   switch (p) {
-    case Precision::kInt8: return {8, 8};
-    case Precision::kInt4: return {4, 4};
-    case Precision::kInt2: return {8, 2};  // int2/ternary weights, int8 activations
-    case Precision::kFp16: return {16, 16};
-    case Precision::kFp32: return {32, 32};
+    case Precision::kInt8:
+      return {8, 8};
+    case Precision::kInt4:
+      return {4, 4};
+    case Precision::kInt2:
+      return {8, 2};  // int2/ternary weights, int8 activations
+    case Precision::kFp16:
+      return {16, 16};
+    case Precision::kFp32:
+      return {32, 32};
   }
   return {8, 8};
 }
@@ -41,17 +46,22 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b;
 int accumulator_bits(Precision p) {
   switch (p) {
     case Precision::kInt4:
-    case Precision::kInt2: return 24;  // 8/10-bit products, K up to ~2^14 without overflow
-    default: return 32;                // int32 for int8; fp32 for fp16 and fp32
+    case Precision::kInt2:
+      return 24;  // 8/10-bit products, K up to ~2^14 without overflow
+    default:
+      return 32;  // int32 for int8; fp32 for fp16 and fp32
   }
 }
 
 double mult_pj(Precision p) {
   const Widths w = widths(p);
   switch (p) {
-    case Precision::kFp16: return kFp16MultPj;
-    case Precision::kFp32: return kFp32MultPj;
-    default: return kInt8MultPj * (w.act * w.weight) / 64.0;  // array multiplier ~ a*w cells
+    case Precision::kFp16:
+      return kFp16MultPj;
+    case Precision::kFp32:
+      return kFp32MultPj;
+    default:
+      return kInt8MultPj * (w.act * w.weight) / 64.0;  // array multiplier ~ a*w cells
   }
 }
 
@@ -82,8 +92,12 @@ double pe_area_relative(Precision p) {
     const int acc = accumulator_bits(q);
     double mult = 0, add = 0;
     switch (q) {
-      case Precision::kFp16: mult = kFp16MultUm2, add = kFp32AddUm2; break;
-      case Precision::kFp32: mult = kFp32MultUm2, add = kFp32AddUm2; break;
+      case Precision::kFp16:
+        mult = kFp16MultUm2, add = kFp32AddUm2;
+        break;
+      case Precision::kFp32:
+        mult = kFp32MultUm2, add = kFp32AddUm2;
+        break;
       default:
         mult = kInt8MultUm2 * (w.act * w.weight) / 64.0;
         add = kInt32AddUm2 * acc / 32.0;
@@ -121,7 +135,8 @@ SpadTraffic spad_traffic(const Layer& l, const Formats& f, const ArrayConfig& a)
     const uint64_t r = static_cast<uint64_t>(std::max(a.rows, 1));
     const uint64_t c = static_cast<uint64_t>(std::max(a.cols, 1));
     uint64_t ifmap = 0, filter = 0, psum_folds = 0;  // elements per group
-    const Dataflow df = a.model == ComputeModel::kAnalogImc ? Dataflow::kWeightStationary : a.dataflow;
+    const Dataflow df =
+        a.model == ComputeModel::kAnalogImc ? Dataflow::kWeightStationary : a.dataflow;
     switch (df) {
       case Dataflow::kOutputStationary:
         ifmap = g.m * g.k * ceil_div(g.n, c);
@@ -141,19 +156,28 @@ SpadTraffic spad_traffic(const Layer& l, const Formats& f, const ArrayConfig& a)
     }
     const uint64_t outs = g.m * g.n * g.groups;
     const uint64_t spills = outs * (psum_folds - 1);  // partial sums written then read back
-    const uint64_t params = uint64_t(l.out_c) * ((l.has_bias() ? 4 : 0) + (l.per_channel() ? 8 : 0));
-    t.read_bytes =
-        packed_bytes(ifmap * g.groups, ab) + packed_bytes(filter * g.groups, wb) + spills * 4 + params;
+    const uint64_t params =
+        uint64_t(l.out_c) * ((l.has_bias() ? 4 : 0) + (l.per_channel() ? 8 : 0));
+    t.read_bytes = packed_bytes(ifmap * g.groups, ab) + packed_bytes(filter * g.groups, wb) +
+                   spills * 4 + params;
     t.write_bytes = packed_bytes(outs, ab) + spills * 4;
     return t;
   }
   const uint64_t out = l.out_elements();
   switch (l.op) {
     case Op::kMaxPool:
-    case Op::kAvgPool: t.read_bytes = packed_bytes(out * l.k_h * l.k_w, ab); break;
-    case Op::kGap: t.read_bytes = packed_bytes(l.in_elements(), ab); break;
-    case Op::kAdd: t.read_bytes = 2 * packed_bytes(l.in_elements(), ab); break;
-    default: t.read_bytes = packed_bytes(l.in_elements(), ab); break;
+    case Op::kAvgPool:
+      t.read_bytes = packed_bytes(out * l.k_h * l.k_w, ab);
+      break;
+    case Op::kGap:
+      t.read_bytes = packed_bytes(l.in_elements(), ab);
+      break;
+    case Op::kAdd:
+      t.read_bytes = 2 * packed_bytes(l.in_elements(), ab);
+      break;
+    default:
+      t.read_bytes = packed_bytes(l.in_elements(), ab);
+      break;
   }
   t.write_bytes = packed_bytes(out, ab);
   return t;

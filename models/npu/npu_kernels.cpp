@@ -174,8 +174,8 @@ int block_rows(int64_t M, int64_t row_bytes) {
 // lda); rows up to `rows_padded` are zero. Integer rows hold x - in_zp
 // (padding 0), float rows x (padding 0.0f).
 template <typename Src, typename Dst>
-HPVP_CLONES void im2col_rows(const Geom& g, const Src* in, int grp, int32_t zp, int64_t m0, int rows,
-                             int rows_padded, int64_t lda, Dst* A) {
+HPVP_CLONES void im2col_rows(const Geom& g, const Src* in, int grp, int32_t zp, int64_t m0,
+                             int rows, int rows_padded, int64_t lda, Dst* A) {
   const int cin = g.cin_g;
   for (int r = 0; r < rows; ++r) {
     const int64_t m = m0 + r;
@@ -222,7 +222,9 @@ struct ChannelParams {
 ChannelParams expand_params(const Layer& l, const IntParams& p, int64_t out_c) {
   ChannelParams c;
   c.bias.assign(out_c, 0);
-  for (auto* v : {&c.mult, &c.shift, &c.left, &c.right, &c.mask, &c.half_mask, &c.sat_hi, &c.sat_lo}) v->resize(out_c);
+  for (auto* v :
+       {&c.mult, &c.shift, &c.left, &c.right, &c.mask, &c.half_mask, &c.sat_hi, &c.sat_lo})
+    v->resize(out_c);
   const bool bias = l.has_bias() && p.bias;
   for (int64_t i = 0; i < out_c; ++i) {
     if (bias) c.bias[i] = p.bias[i];
@@ -241,7 +243,8 @@ ChannelParams expand_params(const Layer& l, const IntParams& p, int64_t out_c) {
   return c;
 }
 
-void requant_row_generic(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0, OutQ q, int8_t* out) {
+void requant_row_generic(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0, OutQ q,
+                         int8_t* out) {
   const int32_t* bias = cp.bias.data() + ch0;
   const int32_t* mult = cp.mult.data() + ch0;
   const int32_t* shift = cp.shift.data() + ch0;
@@ -262,11 +265,13 @@ template <bool kMin>
 HPVP_AVX2 inline __m256i srdhm8(__m256i y, __m256i m) {
   const __m256i round = _mm256_set1_epi64x(int64_t(1) << 30);
   __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(y, m), round);
-  __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(y, 32), _mm256_srli_epi64(m, 32)), round);
+  __m256i po =
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(y, 32), _mm256_srli_epi64(m, 32)), round);
   __m256i r = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
   if constexpr (kMin) {
     const __m256i min32 = _mm256_set1_epi32(kI32Min);
-    const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(y, min32), _mm256_cmpeq_epi32(m, min32));
+    const __m256i sat =
+        _mm256_and_si256(_mm256_cmpeq_epi32(y, min32), _mm256_cmpeq_epi32(m, min32));
     r = _mm256_blendv_epi8(r, _mm256_set1_epi32(kI32Max), sat);
   }
   return r;
@@ -285,7 +290,8 @@ HPVP_AVX2 inline __m256i mbqm8(__m256i x, __m256i m, __m256i left, __m256i right
   const __m256i sat_hi = _mm256_srav_epi32(_mm256_set1_epi32(kI32Max), left);
   const __m256i sat_lo = _mm256_srav_epi32(_mm256_set1_epi32(kI32Min), left);
   const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
-  return rdbp8(srdhm8<true>(sat_shl8(x, left, sat_hi, sat_lo), m), right, mask, _mm256_srli_epi32(mask, 1));
+  return rdbp8(srdhm8<true>(sat_shl8(x, left, sat_hi, sat_lo), m), right, mask,
+               _mm256_srli_epi32(mask, 1));
 }
 
 HPVP_AVX2 inline void shifts8(__m256i s, __m256i& left, __m256i& right) {
@@ -295,33 +301,40 @@ HPVP_AVX2 inline void shifts8(__m256i s, __m256i& left, __m256i& right) {
 }
 
 // clamp(r + zp, lo, hi) == clamp(r, lo - zp, hi - zp) + zp, then 8 x int8.
-HPVP_AVX2 inline void store_out8(__m256i r, __m256i zp, __m256i lo_m_zp, __m256i hi_m_zp, int8_t* out) {
+HPVP_AVX2 inline void store_out8(__m256i r, __m256i zp, __m256i lo_m_zp, __m256i hi_m_zp,
+                                 int8_t* out) {
   r = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(r, lo_m_zp), hi_m_zp), zp);
   const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packs_epi16(w16, w16));
 }
 
-HPVP_AVX2 inline __m256i ld8(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+HPVP_AVX2 inline __m256i ld8(const int32_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
 
 template <bool kLeft, bool kMin>
-HPVP_AVX2 void requant_row_avx2(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0, OutQ q,
-                                int8_t* out) {
+HPVP_AVX2 void requant_row_avx2(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0,
+                                OutQ q, int8_t* out) {
   const __m256i zp = _mm256_set1_epi32(q.zp);
   const __m256i lo = _mm256_set1_epi32(q.lo - q.zp), hi = _mm256_set1_epi32(q.hi - q.zp);
   int j = 0;
   for (; j + 8 <= n; j += 8) {
     const int64_t c = ch0 + j;
     __m256i x = _mm256_add_epi32(ld8(acc + j), ld8(cp.bias.data() + c));
-    if constexpr (kLeft) x = sat_shl8(x, ld8(cp.left.data() + c), ld8(cp.sat_hi.data() + c), ld8(cp.sat_lo.data() + c));
+    if constexpr (kLeft)
+      x = sat_shl8(x, ld8(cp.left.data() + c), ld8(cp.sat_hi.data() + c),
+                   ld8(cp.sat_lo.data() + c));
     const __m256i r = srdhm8<kMin>(x, ld8(cp.mult.data() + c));
-    store_out8(rdbp8(r, ld8(cp.right.data() + c), ld8(cp.mask.data() + c), ld8(cp.half_mask.data() + c)), zp, lo,
-               hi, out + j);
+    store_out8(
+        rdbp8(r, ld8(cp.right.data() + c), ld8(cp.mask.data() + c), ld8(cp.half_mask.data() + c)),
+        zp, lo, hi, out + j);
   }
   requant_row_generic(acc + j, n - j, cp, ch0 + j, q, out + j);
 }
 #endif
 
-void requant_row(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0, OutQ q, int8_t* out) {
+void requant_row(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0, OutQ q,
+                 int8_t* out) {
 #if HPVP_NPU_X86
   if (use_avx2()) {
     if (cp.any_left)
@@ -341,7 +354,8 @@ void requant_row(const int32_t* acc, int n, const ChannelParams& cp, int64_t ch0
 
 // Row by row (GCC 12 -O3 miscompiles the 6-row form of this loop nest: its
 // loop vectoriser reads rows past the tile).
-HPVP_CLONES void micro_int_generic(const int16_t* A, int64_t lda, const int16_t* B, int64_t kp2, int32_t* C) {
+HPVP_CLONES void micro_int_generic(const int16_t* A, int64_t lda, const int16_t* B, int64_t kp2,
+                                   int32_t* C) {
   for (int i = 0; i < kMR; ++i) {
     uint32_t acc[kNR] = {};
     const int16_t* a = A + i * lda;
@@ -366,7 +380,8 @@ HPVP_AVX2 inline void st8(int32_t* C, int i, int h, __m256i v) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(C + i * kNR + h * 8), v);
 }
 
-HPVP_AVX2 void micro_int_avx2(const int16_t* A, int64_t lda, const int16_t* B, int64_t kp2, int32_t* C) {
+HPVP_AVX2 void micro_int_avx2(const int16_t* A, int64_t lda, const int16_t* B, int64_t kp2,
+                              int32_t* C) {
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const int16_t* a0 = A;
@@ -416,8 +431,8 @@ void pack_int_weights(const int8_t* w, int N, int64_t K, int64_t Kp, int16_t* B)
   }
 }
 
-void int_conv_gemm(const Layer& l, const Geom& g, const int8_t* in, const int8_t* w, const ChannelParams& cp,
-                   int8_t* out) {
+void int_conv_gemm(const Layer& l, const Geom& g, const int8_t* in, const int8_t* w,
+                   const ChannelParams& cp, int8_t* out) {
   const int64_t K = g.K, Kp = (K + 1) & ~int64_t(1), M = g.M();
   const int N = g.cout_g, panels = (N + kNR - 1) / kNR;
   const int MB = block_rows(M, Kp * 2);
@@ -451,8 +466,8 @@ void int_conv_gemm(const Layer& l, const Geom& g, const int8_t* in, const int8_t
 // Depthwise: acc[c] = sum over in-bounds taps of (x[c] - zp) * w[c][tap],
 // channels [c0, c1) of one output pixel. `taps` holds the input pixel of
 // every tap (ky, kx order), nullptr for padding.
-HPVP_CLONES void dw_int_pixel(const int8_t* const* taps, int ntaps, const int16_t* wt, int64_t C, int32_t zp,
-                              int64_t c0, int64_t c1, int32_t* acc) {
+HPVP_CLONES void dw_int_pixel(const int8_t* const* taps, int ntaps, const int16_t* wt, int64_t C,
+                              int32_t zp, int64_t c0, int64_t c1, int32_t* acc) {
   std::fill(acc + c0, acc + c1, 0);
   for (int t = 0; t < ntaps; ++t) {
     if (!taps[t]) continue;
@@ -476,9 +491,9 @@ std::vector<int16_t> pack_dw_pairs(const int8_t* w, int ntaps, int64_t C) {
   for (int tp = 0; tp < pairs; ++tp)
     for (int64_t b = 0; b < blocks; ++b) {
       int16_t* dst = p.data() + (tp * blocks + b) * 32;
-      for (int half = 0; half < 2; ++half)      // 128-bit lane
-        for (int hl = 0; hl < 2; ++hl)          // lo, hi
-          for (int e = 0; e < 4; ++e) {         // element pair within the lane
+      for (int half = 0; half < 2; ++half)  // 128-bit lane
+        for (int hl = 0; hl < 2; ++hl)      // lo, hi
+          for (int e = 0; e < 4; ++e) {     // element pair within the lane
             const int64_t c = b * 16 + half * 8 + hl * 4 + e;
             int16_t* d = dst + hl * 16 + half * 8 + 2 * e;
             d[0] = wv(2 * tp, c);
@@ -488,8 +503,8 @@ std::vector<int16_t> pack_dw_pairs(const int8_t* w, int ntaps, int64_t C) {
   return p;
 }
 
-HPVP_AVX2 void dw_int_pixel_avx2(const int8_t* const* taps, int ntaps, const int16_t* wp, int64_t C, int32_t zp,
-                                 int32_t* acc) {
+HPVP_AVX2 void dw_int_pixel_avx2(const int8_t* const* taps, int ntaps, const int16_t* wp, int64_t C,
+                                 int32_t zp, int32_t* acc) {
   const int pairs = (ntaps + 1) / 2;
   const int64_t blocks = C / 16;
   const __m256i zp16 = _mm256_set1_epi16(int16_t(zp)), zero = _mm256_setzero_si256();
@@ -498,27 +513,33 @@ HPVP_AVX2 void dw_int_pixel_avx2(const int8_t* const* taps, int ntaps, const int
     for (int tp = 0; tp < pairs; ++tp) {
       const int8_t* p0 = taps[2 * tp];
       const int8_t* p1 = 2 * tp + 1 < ntaps ? taps[2 * tp + 1] : nullptr;
-      const __m256i x0 =
-          p0 ? _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 16 * b))), zp16)
-             : zero;
-      const __m256i x1 =
-          p1 ? _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p1 + 16 * b))), zp16)
-             : zero;
+      const __m256i x0 = p0 ? _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                                   reinterpret_cast<const __m128i*>(p0 + 16 * b))),
+                                               zp16)
+                            : zero;
+      const __m256i x1 = p1 ? _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                                   reinterpret_cast<const __m128i*>(p1 + 16 * b))),
+                                               zp16)
+                            : zero;
       const int16_t* w = wp + (tp * blocks + b) * 32;
-      lo_acc = _mm256_add_epi32(lo_acc, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1),
-                                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))));
-      hi_acc = _mm256_add_epi32(hi_acc, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1),
-                                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16))));
+      lo_acc = _mm256_add_epi32(
+          lo_acc, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1),
+                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))));
+      hi_acc = _mm256_add_epi32(
+          hi_acc, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1),
+                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16))));
     }
     // lo = channels 0-3 | 8-11, hi = 4-7 | 12-15
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 16 * b), _mm256_permute2x128_si256(lo_acc, hi_acc, 0x20));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 16 * b + 8), _mm256_permute2x128_si256(lo_acc, hi_acc, 0x31));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 16 * b),
+                        _mm256_permute2x128_si256(lo_acc, hi_acc, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 16 * b + 8),
+                        _mm256_permute2x128_si256(lo_acc, hi_acc, 0x31));
   }
 }
 #endif
 
-void int_depthwise(const Layer& l, const Geom& g, const int8_t* in, const int8_t* w, const ChannelParams& cp,
-                   int8_t* out) {
+void int_depthwise(const Layer& l, const Geom& g, const int8_t* in, const int8_t* w,
+                   const ChannelParams& cp, int8_t* out) {
   const int64_t C = g.out_c;
   const int ntaps = g.k_h * g.k_w;
   std::vector<int16_t> wt(size_t(ntaps * C));  // [tap][c]
@@ -540,7 +561,8 @@ void int_depthwise(const Layer& l, const Geom& g, const int8_t* in, const int8_t
       for (int ky = 0, t = 0; ky < g.k_h; ++ky)
         for (int kx = 0; kx < g.k_w; ++kx, ++t) {
           const int64_t iy = oy * g.sh - g.pt + ky, ix = ox * g.sw - g.pl + kx;
-          taps[t] = iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w ? nullptr : in + (iy * g.in_w + ix) * C;
+          taps[t] = iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w ? nullptr
+                                                                     : in + (iy * g.in_w + ix) * C;
         }
 #if HPVP_NPU_X86
       if (c_vec) dw_int_pixel_avx2(taps.data(), ntaps, wp.data(), C, l.in_zp, acc.data());
@@ -629,14 +651,16 @@ constexpr int kAddLeftShift = 20;
 void int_add_generic(const Layer& l, const int8_t* a, const int8_t* b, int64_t n, int8_t* out) {
   for (int64_t i = 0; i < n; ++i) {
     const int32_t x = mbqm((int32_t(a[i]) - l.in_zp) * (1 << kAddLeftShift), l.in_mult, l.in_shift);
-    const int32_t y = mbqm((int32_t(b[i]) - l.in2_zp) * (1 << kAddLeftShift), l.in2_mult, l.in2_shift);
+    const int32_t y =
+        mbqm((int32_t(b[i]) - l.in2_zp) * (1 << kAddLeftShift), l.in2_mult, l.in2_shift);
     out[i] = out_clamp(mbqm(wrap_add(x, y), l.mult, l.shift), l.out_zp, l.act_min, l.act_max);
   }
 }
 
 void int_relu_generic(const Layer& l, const int8_t* a, int64_t n, int8_t* out) {
   for (int64_t i = 0; i < n; ++i)
-    out[i] = out_clamp(mbqm(int32_t(a[i]) - l.in_zp, l.mult, l.shift), l.out_zp, l.act_min, l.act_max);
+    out[i] =
+        out_clamp(mbqm(int32_t(a[i]) - l.in_zp, l.mult, l.shift), l.out_zp, l.act_min, l.act_max);
 }
 
 #if HPVP_NPU_X86
@@ -655,17 +679,20 @@ HPVP_AVX2 inline __m256i load8_i8(const int8_t* p) {
   return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
 
-HPVP_AVX2 void int_add_avx2(const Layer& l, const int8_t* a, const int8_t* b, int64_t n, int8_t* out) {
+HPVP_AVX2 void int_add_avx2(const Layer& l, const int8_t* a, const int8_t* b, int64_t n,
+                            int8_t* out) {
   const VParams pa = vparams(l.in_mult, l.in_shift), pb = vparams(l.in2_mult, l.in2_shift),
                 po = vparams(l.mult, l.shift);
   const __m256i za = _mm256_set1_epi32(l.in_zp), zb = _mm256_set1_epi32(l.in2_zp);
   const __m256i zp = _mm256_set1_epi32(l.out_zp);
-  const __m256i lo = _mm256_set1_epi32(l.act_min - l.out_zp), hi = _mm256_set1_epi32(l.act_max - l.out_zp);
+  const __m256i lo = _mm256_set1_epi32(l.act_min - l.out_zp),
+                hi = _mm256_set1_epi32(l.act_max - l.out_zp);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256i xa = _mm256_slli_epi32(_mm256_sub_epi32(load8_i8(a + i), za), kAddLeftShift);
     const __m256i xb = _mm256_slli_epi32(_mm256_sub_epi32(load8_i8(b + i), zb), kAddLeftShift);
-    const __m256i s = _mm256_add_epi32(mbqm8(xa, pa.m, pa.left, pa.right), mbqm8(xb, pb.m, pb.left, pb.right));
+    const __m256i s =
+        _mm256_add_epi32(mbqm8(xa, pa.m, pa.left, pa.right), mbqm8(xb, pb.m, pb.left, pb.right));
     store_out8(mbqm8(s, po.m, po.left, po.right), zp, lo, hi, out + i);
   }
   int_add_generic(l, a + i, b + i, n - i, out + i);
@@ -674,7 +701,8 @@ HPVP_AVX2 void int_add_avx2(const Layer& l, const int8_t* a, const int8_t* b, in
 HPVP_AVX2 void int_relu_avx2(const Layer& l, const int8_t* a, int64_t n, int8_t* out) {
   const VParams po = vparams(l.mult, l.shift);
   const __m256i za = _mm256_set1_epi32(l.in_zp), zp = _mm256_set1_epi32(l.out_zp);
-  const __m256i lo = _mm256_set1_epi32(l.act_min - l.out_zp), hi = _mm256_set1_epi32(l.act_max - l.out_zp);
+  const __m256i lo = _mm256_set1_epi32(l.act_min - l.out_zp),
+                hi = _mm256_set1_epi32(l.act_max - l.out_zp);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256i x = _mm256_sub_epi32(load8_i8(a + i), za);
@@ -689,7 +717,8 @@ HPVP_AVX2 void int_relu_avx2(const Layer& l, const int8_t* a, int64_t n, int8_t*
 
 // C[6][16] = sum over k ascending of A[i][k] * B[k][j], starting from +0.0f;
 // one multiply and one add per product (no FMA).
-HPVP_CLONES void micro_float_generic(const float* A, int64_t lda, const float* B, int64_t K, float* C) {
+HPVP_CLONES void micro_float_generic(const float* A, int64_t lda, const float* B, int64_t K,
+                                     float* C) {
   for (int i = 0; i < kMR; ++i) {
     float acc[kNR] = {};
     const float* a = A + i * lda;
@@ -751,7 +780,8 @@ void pack_float_weights(const float* w, int N, int64_t K, float* B) {
 }
 
 // out[j] = clamp(acc[j] (+ bias[j]), lo, hi)
-HPVP_CLONES void float_epilogue(const float* acc, int n, const float* bias, float lo, float hi, float* out) {
+HPVP_CLONES void float_epilogue(const float* acc, int n, const float* bias, float lo, float hi,
+                                float* out) {
   if (bias) {
     for (int j = 0; j < n; ++j) {
       const float v = acc[j] + bias[j];
@@ -762,8 +792,8 @@ HPVP_CLONES void float_epilogue(const float* acc, int n, const float* bias, floa
   }
 }
 
-void float_conv_gemm(const Layer& l, const Geom& g, const float* in, const float* w, const float* bias,
-                     float* out) {
+void float_conv_gemm(const Layer& l, const Geom& g, const float* in, const float* w,
+                     const float* bias, float* out) {
   const int64_t K = g.K, M = g.M();
   const int N = g.cout_g, panels = (N + kNR - 1) / kNR;
   const int MB = block_rows(M, K * 4);
@@ -787,7 +817,8 @@ void float_conv_gemm(const Layer& l, const Geom& g, const float* in, const float
         for (int t = 0; t < rows_padded; t += kMR) {
           micro(A.data() + t * K, K, B.data() + int64_t(p) * kNR * K, K, C);
           for (int i = 0; i < kMR && t + i < rows; ++i)
-            float_epilogue(C + i * kNR, nv, bias ? bias + ch0 : nullptr, lo, hi, out + (m0 + t + i) * g.out_c + ch0);
+            float_epilogue(C + i * kNR, nv, bias ? bias + ch0 : nullptr, lo, hi,
+                           out + (m0 + t + i) * g.out_c + ch0);
         }
       }
     }
@@ -796,8 +827,8 @@ void float_conv_gemm(const Layer& l, const Geom& g, const float* in, const float
 
 // Depthwise: acc[c] = sum over taps (ky, kx ascending) of x[c] * w[c][tap],
 // padding taps multiply 0.0f.
-HPVP_CLONES void dw_float_pixel(const Geom& g, const float* in, const float* wt, int64_t oy, int64_t ox,
-                                float* acc) {
+HPVP_CLONES void dw_float_pixel(const Geom& g, const float* in, const float* wt, int64_t oy,
+                                int64_t ox, float* acc) {
   const int64_t C = g.out_c;
   std::fill(acc, acc + C, 0.0f);
   for (int ky = 0; ky < g.k_h; ++ky) {
@@ -822,8 +853,8 @@ HPVP_CLONES void dw_float_pixel(const Geom& g, const float* in, const float* wt,
   }
 }
 
-void float_depthwise(const Layer& l, const Geom& g, const float* in, const float* w, const float* bias,
-                     float* out) {
+void float_depthwise(const Layer& l, const Geom& g, const float* in, const float* w,
+                     const float* bias, float* out) {
   const int64_t C = g.out_c, taps = int64_t(g.k_h) * g.k_w;
   std::vector<float> wt(size_t(taps * C));
   for (int64_t c = 0; c < C; ++c)
@@ -884,7 +915,8 @@ HPVP_CLONES void float_gap(const Layer& l, const float* in, float* out) {
   for (int64_t c = 0; c < C; ++c) out[c] = fclamp(s[c] / d, lo, hi);
 }
 
-HPVP_CLONES void float_eltwise(const Layer& l, const float* a, const float* b, int64_t n, float* out) {
+HPVP_CLONES void float_eltwise(const Layer& l, const float* a, const float* b, int64_t n,
+                               float* out) {
   const float lo = f32(l.act_min), hi = f32(l.act_max);
   if (b) {
     for (int64_t i = 0; i < n; ++i) out[i] = fclamp(a[i] + b[i], lo, hi);
@@ -897,10 +929,12 @@ bool is_depthwise(const Geom& g) { return g.cin_g == 1 && g.cout_g == 1; }
 
 }  // namespace
 
-int32_t multiply_by_quantized_multiplier(int32_t x, int32_t mult, int32_t shift) { return mbqm(x, mult, shift); }
+int32_t multiply_by_quantized_multiplier(int32_t x, int32_t mult, int32_t shift) {
+  return mbqm(x, mult, shift);
+}
 
-void run_int_layer(const Layer& l, const int8_t* in, const int8_t* in2, const int8_t* w, const IntParams& p,
-                   int8_t* out) {
+void run_int_layer(const Layer& l, const int8_t* in, const int8_t* in2, const int8_t* w,
+                   const IntParams& p, int8_t* out) {
   switch (l.op) {
     case Op::kConv2d:
     case Op::kGemm: {
@@ -912,9 +946,15 @@ void run_int_layer(const Layer& l, const int8_t* in, const int8_t* in2, const in
         int_conv_gemm(l, g, in, w, cp, out);
       return;
     }
-    case Op::kMaxPool: int_maxpool(l, in, out); return;
-    case Op::kAvgPool: int_avgpool(l, in, out); return;
-    case Op::kGap: int_gap(l, in, out); return;
+    case Op::kMaxPool:
+      int_maxpool(l, in, out);
+      return;
+    case Op::kAvgPool:
+      int_avgpool(l, in, out);
+      return;
+    case Op::kGap:
+      int_gap(l, in, out);
+      return;
     case Op::kAdd:
 #if HPVP_NPU_X86
       if (use_avx2()) return int_add_avx2(l, in, in2, int64_t(l.out_elements()), out);
@@ -930,8 +970,8 @@ void run_int_layer(const Layer& l, const int8_t* in, const int8_t* in2, const in
   }
 }
 
-void run_float_layer(const Layer& l, const float* in, const float* in2, const float* w, const float* bias,
-                     float* out) {
+void run_float_layer(const Layer& l, const float* in, const float* in2, const float* w,
+                     const float* bias, float* out) {
   const float* b = l.has_bias() ? bias : nullptr;
   switch (l.op) {
     case Op::kConv2d:
@@ -944,10 +984,18 @@ void run_float_layer(const Layer& l, const float* in, const float* in2, const fl
       return;
     }
     case Op::kMaxPool:
-    case Op::kAvgPool: float_pool(l, in, out); return;
-    case Op::kGap: float_gap(l, in, out); return;
-    case Op::kAdd: float_eltwise(l, in, in2, int64_t(l.out_elements()), out); return;
-    case Op::kRelu: float_eltwise(l, in, nullptr, int64_t(l.out_elements()), out); return;
+    case Op::kAvgPool:
+      float_pool(l, in, out);
+      return;
+    case Op::kGap:
+      float_gap(l, in, out);
+      return;
+    case Op::kAdd:
+      float_eltwise(l, in, in2, int64_t(l.out_elements()), out);
+      return;
+    case Op::kRelu:
+      float_eltwise(l, in, nullptr, int64_t(l.out_elements()), out);
+      return;
   }
 }
 
@@ -955,7 +1003,9 @@ namespace detail {
 
 Isa active_isa() { return g_isa; }
 
-bool isa_supported(Isa isa) { return isa == Isa::kGeneric || (isa == Isa::kAvx2 && cpu_has_avx2()); }
+bool isa_supported(Isa isa) {
+  return isa == Isa::kGeneric || (isa == Isa::kAvx2 && cpu_has_avx2());
+}
 
 void force_isa(Isa isa) {
   if (isa_supported(isa)) g_isa = isa;

@@ -15,9 +15,15 @@ FoldMapping map_gemm(uint64_t m, uint64_t n, uint64_t k, Dataflow df, int rows, 
   const uint64_t r = static_cast<uint64_t>(std::max(rows, 1));
   const uint64_t c = static_cast<uint64_t>(std::max(cols, 1));
   switch (df) {
-    case Dataflow::kOutputStationary: fm.sr = m, fm.sc = n, fm.t = k; break;
-    case Dataflow::kWeightStationary: fm.sr = k, fm.sc = n, fm.t = m; break;
-    case Dataflow::kInputStationary: fm.sr = k, fm.sc = m, fm.t = n; break;
+    case Dataflow::kOutputStationary:
+      fm.sr = m, fm.sc = n, fm.t = k;
+      break;
+    case Dataflow::kWeightStationary:
+      fm.sr = k, fm.sc = n, fm.t = m;
+      break;
+    case Dataflow::kInputStationary:
+      fm.sr = k, fm.sc = m, fm.t = n;
+      break;
   }
   fm.row_folds = ceil_div(fm.sr, r);
   fm.col_folds = ceil_div(fm.sc, c);
@@ -40,7 +46,8 @@ uint64_t fold_sequence_cycles(const FoldMapping& fm, uint64_t folds, bool overla
   return fm.fold_cycles + (folds - 1) * interval;
 }
 
-ComputeCycles gemm_cycles(uint64_t m, uint64_t n, uint64_t k, uint64_t groups, const ArrayConfig& a) {
+ComputeCycles gemm_cycles(uint64_t m, uint64_t n, uint64_t k, uint64_t groups,
+                          const ArrayConfig& a) {
   ComputeCycles out;
   if (m == 0 || n == 0 || k == 0 || groups == 0) return out;
   const FoldMapping fm = map_gemm(m, n, k, a.dataflow, a.rows, a.cols);
@@ -90,10 +97,17 @@ ComputeCycles compute_cycles(const Layer& l, const ArrayConfig& a) {
   uint64_t elements = l.out_elements(), reads = 1;
   switch (l.op) {
     case Op::kMaxPool:
-    case Op::kAvgPool: reads = uint64_t(l.k_h) * l.k_w; break;  // full window, padding included
-    case Op::kGap: elements = l.out_c, reads = uint64_t(l.in_h) * l.in_w; break;
-    case Op::kAdd: reads = 2; break;
-    default: break;
+    case Op::kAvgPool:
+      reads = uint64_t(l.k_h) * l.k_w;
+      break;  // full window, padding included
+    case Op::kGap:
+      elements = l.out_c, reads = uint64_t(l.in_h) * l.in_w;
+      break;
+    case Op::kAdd:
+      reads = 2;
+      break;
+    default:
+      break;
   }
   out.cycles = vector_cycles(elements, reads, a.vector_lanes);
   out.utilization = out.cycles ? static_cast<double>(elements * reads) /

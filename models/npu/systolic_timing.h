@@ -58,7 +58,8 @@ uint64_t fold_sequence_cycles(const FoldMapping& fm, uint64_t folds, bool overla
 
 // Systolic cycles of `groups` independent GEMMs of M x N x K run one after
 // another (the systolic part of compute_cycles).
-ComputeCycles gemm_cycles(uint64_t m, uint64_t n, uint64_t k, uint64_t groups, const ArrayConfig& a);
+ComputeCycles gemm_cycles(uint64_t m, uint64_t n, uint64_t k, uint64_t groups,
+                          const ArrayConfig& a);
 
 // Analog crossbar cycles for `groups` GEMMs (ox*oy = m, Cin*fx*fy = k, Cout = n,
 // Cin = k / (fx*fy) passed separately as `cin`).

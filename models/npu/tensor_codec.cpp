@@ -114,7 +114,8 @@ void pack_int(const int8_t* src, uint64_t n, int bits, uint8_t* dst) {
       const uint64_t bytes = (n + 3) / 4;
       for (uint64_t i = 0; i < bytes; ++i) {
         uint8_t b = 0;
-        for (unsigned j = 0; j < 4 && 4 * i + j < n; ++j) b |= uint8_t((uint8_t(src[4 * i + j]) & 3u) << (2 * j));
+        for (unsigned j = 0; j < 4 && 4 * i + j < n; ++j)
+          b |= uint8_t((uint8_t(src[4 * i + j]) & 3u) << (2 * j));
         dst[i] = b;
       }
       return;
@@ -126,7 +127,8 @@ void pack_int(const int8_t* src, uint64_t n, int bits, uint8_t* dst) {
 
 void unpack_float(const uint8_t* src, uint64_t n, int bits, float* dst) {
   if (bits == 16) {
-    for (uint64_t i = 0; i < n; ++i) dst[i] = fp16_to_fp32(uint16_t(src[2 * i] | src[2 * i + 1] << 8));
+    for (uint64_t i = 0; i < n; ++i)
+      dst[i] = fp16_to_fp32(uint16_t(src[2 * i] | src[2 * i + 1] << 8));
   } else if (bits == 32) {
     unpack_f32(src, n, dst);
   }

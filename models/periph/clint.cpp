@@ -1,14 +1,13 @@
 #include "periph/clint.h"
 
-#include <hpvp/hw/clint.h>
-#include <spdlog/spdlog.h>
-
 #include <cmath>
 #include <limits>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <string>
 
 #include "periph/mmio.h"
+#include <hpvp/hw/clint.h>
 
 namespace hpvp {
 
