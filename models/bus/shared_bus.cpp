@@ -4,15 +4,12 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
+#include "common/sim_time.h"
+
 namespace hpvp {
 
 using sc_core::SC_PS;
 using sc_core::sc_time;
-
-namespace {
-uint64_t to_ps(const sc_time& t) { return t.value() / sc_time(1, SC_PS).value(); }
-sc_time ps(uint64_t v) { return sc_time(static_cast<double>(v), SC_PS); }
-}  // namespace
 
 SharedBus::SharedBus(sc_core::sc_module_name name, const Config& cfg)
     : sc_module(name),
@@ -77,7 +74,7 @@ void SharedBus::b_transport(int id, tlm::tlm_generic_payload& tx, sc_time& delay
   const uint64_t arrival = now + to_ps(delay);
   const uint64_t duration = transfer_ps(len);
   const uint64_t start = calendar_.reserve(arrival, duration, now);
-  delay = ps(start + duration - now);
+  delay = from_ps(start + duration - now);
 
   ++st.transactions;
   st.wait_ps += start - arrival;
@@ -130,7 +127,7 @@ bool SharedBus::get_direct_mem_ptr(int id, tlm::tlm_generic_payload& tx, tlm::tl
   dmi.set_start_address(dmi.get_start_address() + range->base);
   dmi.set_end_address(last + range->base);
   if (granted) {
-    const sc_time beat = ps(transfer_ps(4));
+    const sc_time beat = from_ps(transfer_ps(4));
     dmi.set_read_latency(dmi.get_read_latency() + beat);
     dmi.set_write_latency(dmi.get_write_latency() + beat);
     initiator(id).dmi_grants++;

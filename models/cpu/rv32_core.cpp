@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/sim_time.h"
+
 namespace hpvp {
 
 using rv32::CostClass;
@@ -42,8 +44,6 @@ bool is_zero_hpm(uint16_t n) {
          (n >= 0xc83 && n <= 0xc9f) || (n >= 0x323 && n <= 0x33f);
 }
 }  // namespace csr
-
-uint64_t to_ps(const sc_time& t) { return t.value() / sc_time(1, SC_PS).value(); }
 
 }  // namespace
 

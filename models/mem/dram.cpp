@@ -3,15 +3,12 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "common/sim_time.h"
+
 namespace hpvp {
 
 using sc_core::SC_PS;
 using sc_core::sc_time;
-
-namespace {
-uint64_t to_ps(const sc_time& t) { return t.value() / sc_time(1, SC_PS).value(); }
-sc_time ps(uint64_t v) { return sc_time(static_cast<double>(v), SC_PS); }
-}  // namespace
 
 Dram::Dram(sc_core::sc_module_name name, const Config& cfg)
     : sc_module(name), socket("socket"), cfg_(cfg), store_(cfg.size), open_row_(cfg.banks, kNoRow) {
@@ -50,7 +47,7 @@ void Dram::b_transport(tlm::tlm_generic_payload& tx, sc_time& delay) {
   // The data burst follows the row access; the channel is held for the burst.
   const uint64_t start = channel_.reserve(arrival + latency, occupancy, now);
   wait_ps_ += start - (arrival + latency);
-  delay = ps(start + occupancy - now);
+  delay = from_ps(start + occupancy - now);
   copy_memory_payload(tx, store_.data());
   counters_.count(tx);
   tx.set_dmi_allowed(cfg_.dmi);
@@ -58,7 +55,7 @@ void Dram::b_transport(tlm::tlm_generic_payload& tx, sc_time& delay) {
 
 bool Dram::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
   // DMI accesses are charged a row hit (see the header).
-  const bool granted = store_.grant_dmi(dmi, cfg_.dmi, cfg_.t_cas + ps(transfer_ps(4)));
+  const bool granted = store_.grant_dmi(dmi, cfg_.dmi, cfg_.t_cas + from_ps(transfer_ps(4)));
   if (granted) ++counters_.dmi_grants;
   return granted;
 }

@@ -3,15 +3,12 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/sim_time.h"
+
 namespace hpvp {
 
 using sc_core::SC_PS;
 using sc_core::sc_time;
-
-namespace {
-uint64_t to_ps(const sc_time& t) { return t.value() / sc_time(1, SC_PS).value(); }
-sc_time ps(uint64_t v) { return sc_time(static_cast<double>(v), SC_PS); }
-}  // namespace
 
 Sram::Sram(sc_core::sc_module_name name, const Config& cfg)
     : sc_module(name), socket("socket"), cfg_(cfg), store_(cfg.size) {
@@ -31,14 +28,14 @@ void Sram::b_transport(tlm::tlm_generic_payload& tx, sc_time& delay) {
   const uint64_t occupancy = transfer_ps(tx.get_data_length());
   const uint64_t start = port_.reserve(arrival, occupancy, now);
   wait_ps_ += start - arrival;
-  delay = ps(start + occupancy - now) + cfg_.latency;
+  delay = from_ps(start + occupancy - now) + cfg_.latency;
   copy_memory_payload(tx, store_.data());
   counters_.count(tx);
   tx.set_dmi_allowed(cfg_.dmi);
 }
 
 bool Sram::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
-  const bool granted = store_.grant_dmi(dmi, cfg_.dmi, cfg_.latency + ps(transfer_ps(4)));
+  const bool granted = store_.grant_dmi(dmi, cfg_.dmi, cfg_.latency + from_ps(transfer_ps(4)));
   if (granted) ++counters_.dmi_grants;
   return granted;
 }

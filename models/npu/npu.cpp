@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/sim_time.h"
 #include "npu/npu_kernels.h"
 #include "npu/tensor_codec.h"
 
@@ -15,9 +16,6 @@ using sc_core::SC_PS;
 using sc_core::sc_time;
 
 namespace {
-
-uint64_t to_ps(const sc_time& t) { return t.value() / sc_time(1, SC_PS).value(); }
-sc_time ps(uint64_t v) { return sc_time(static_cast<double>(v), SC_PS); }
 
 constexpr uint32_t kMaxDescriptorsPerRun = 1u << 20;  // guards against cyclic lists
 
@@ -121,7 +119,7 @@ void Npu::declare_registers() {
 
 void Npu::b_transport(tlm::tlm_generic_payload& tx, sc_time& delay) {
   bank_.access(tx, false);
-  delay += ps(period_ps_);  // one NPU clock per register access
+  delay += from_ps(period_ps_);  // one NPU clock per register access
 }
 
 unsigned Npu::transport_dbg(tlm::tlm_generic_payload& tx) {
@@ -216,7 +214,7 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
     return false;
   }
   std::memcpy(&desc, raw.data(), sizeof desc);
-  sc_core::wait(ps(at - now_ps()));
+  sc_core::wait(from_ps(at - now_ps()));
 
   Layer layer;
   std::string why;
@@ -356,7 +354,7 @@ bool Npu::transfer(const DmaSegment& seg, uint8_t* data, uint64_t& at_ps) {
     tx.set_streaming_width(len);
     tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     const uint64_t stamp = now_ps();
-    sc_time delay = ps(at_ps > stamp ? at_ps - stamp : 0);
+    sc_time delay = from_ps(at_ps > stamp ? at_ps - stamp : 0);
     dma->b_transport(tx, delay);
     at_ps = now_ps() + to_ps(delay);
     if (!tx.is_response_ok()) {
@@ -426,11 +424,11 @@ bool Npu::execute_plan(const Layer& l, const LayerPlan& plan, std::vector<uint8_
     if (t > 0 && !do_stores(t - 1)) return false;
     // Let the rest of the platform catch up to the earlier of the cursors.
     const uint64_t horizon = std::min(dma_at, array_free);
-    if (horizon > now_ps()) sc_core::wait(ps(horizon - now_ps()));
+    if (horizon > now_ps()) sc_core::wait(from_ps(horizon - now_ps()));
   }
   if (n > 0 && !do_stores(n - 1)) return false;
   const uint64_t end = std::max(dma_at, array_free);
-  if (end > now_ps()) sc_core::wait(ps(end - now_ps()));
+  if (end > now_ps()) sc_core::wait(from_ps(end - now_ps()));
   rec.cycles = (end - start) / period_ps_;
   return true;
 }
