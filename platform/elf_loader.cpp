@@ -39,7 +39,7 @@ void read_symbols(Elf* elf, ElfImage& image) {
       if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
       const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
       if (name != nullptr && *name != '\0' && sym.st_shndx != SHN_UNDEF)
-        image.symbols.emplace(name, sym.st_value);
+        image.symbols.emplace(name, ElfSymbol{sym.st_value, sym.st_size});
     }
   }
 }
@@ -47,6 +47,11 @@ void read_symbols(Elf* elf, ElfImage& image) {
 }  // namespace
 
 std::optional<uint64_t> ElfImage::symbol(const std::string& name) const {
+  if (auto s = symbol_info(name)) return s->address;
+  return std::nullopt;
+}
+
+std::optional<ElfSymbol> ElfImage::symbol_info(const std::string& name) const {
   auto it = symbols.find(name);
   if (it == symbols.end()) return std::nullopt;
   return it->second;

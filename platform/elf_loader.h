@@ -1,5 +1,6 @@
 // Reads a 32-bit RISC-V executable with libelf: loadable segments, entry
-// point and symbols (e.g. riscv-tests' `tohost`). Loading itself goes through
+// point and symbols with their sizes (e.g. riscv-tests' `tohost`, the
+// workload hand-over of platform/workload.h). Loading itself goes through
 // the platform's debug transport (Soc::load_firmware), so any memory in the
 // address map can hold a segment.
 #pragma once
@@ -24,12 +25,20 @@ struct ElfSegment {
   std::vector<uint8_t> bytes;  // file contents; the rest of mem_size is zero
 };
 
+struct ElfSymbol {
+  uint64_t address = 0;  // st_value
+  uint64_t size = 0;     // st_size: bytes of an object, 0 if unknown
+};
+
 struct ElfImage {
   std::string path;
   uint32_t entry = 0;
   std::vector<ElfSegment> segments;
-  std::map<std::string, uint64_t> symbols;
+  std::map<std::string, ElfSymbol> symbols;  // defined symbols only
+  // Address of a defined symbol.
   std::optional<uint64_t> symbol(const std::string& name) const;
+  // Address and size of a defined symbol.
+  std::optional<ElfSymbol> symbol_info(const std::string& name) const;
 };
 
 // Throws ElfError naming the file and the problem.

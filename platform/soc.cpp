@@ -207,10 +207,7 @@ void Soc::load_firmware(const ElfImage& image) {
   // against the address map, which is what could fail.
   for (size_t i = 0; i < image.segments.size(); ++i) {
     const ElfSegment& seg = image.segments[i];
-    bool backed = false;
-    for (const auto& m : cfg_.memories)
-      backed |= seg.address >= m.base && seg.address + seg.mem_size <= m.base + m.size();
-    if (!backed)
+    if (!in_one_memory(seg.address, seg.mem_size))
       throw ElfError(fmt::format(
           "{}: segment {} [0x{:08x}, 0x{:08x}) is not inside one memory of platform '{}' ({})",
           image.path, i, seg.address, seg.address + seg.mem_size, cfg_.name, cfg_.file));
@@ -227,14 +224,79 @@ void Soc::load_firmware(const ElfImage& image) {
   }
 }
 
+bool Soc::in_one_memory(uint64_t addr, uint64_t size) const {
+  for (const auto& m : cfg_.memories)
+    if (addr >= m.base && addr + size <= m.base + m.size()) return true;
+  return false;
+}
+
+void Soc::load_workload(const WorkloadBlobs& blobs) {
+  if (!firmware_) throw std::logic_error("Soc::load_workload before load_firmware");
+  const WorkloadPlacement p = place_workload(*firmware_, blobs);
+  if (!in_one_memory(p.model_addr, p.end - p.model_addr))
+    throw ElfError(fmt::format(
+        "{}: hpvp_workload_area [0x{:08x}, 0x{:08x}) is not inside one memory of platform '{}' "
+        "({})",
+        firmware_->path, p.model_addr, p.end, cfg_.name, cfg_.file));
+  workload_ = p;
+  workload_blobs_ = blobs;
+  workload_inputs_ = blobs.n_inputs;
+}
+
+void Soc::write_or_die(uint64_t addr, const uint8_t* data, size_t len, const char* what) {
+  if (len != 0 && !debug_write(addr, data, len))
+    SC_REPORT_FATAL("hpvp/soc",
+                    fmt::format("{} write failed after address-map check", what).c_str());
+}
+
+// The arena and the result array are zeroed so that a run never depends on
+// what the memory held before (e.g. in the pad bits of packed tensors).
+void Soc::write_workload() {
+  const WorkloadBlobs& b = *workload_blobs_;
+  const WorkloadPlacement& p = *workload_;
+  const hpvm_header_t& h = *reinterpret_cast<const hpvm_header_t*>(b.model_image.data());
+  write_or_die(p.model_addr, b.model_image.data(), h.image_bytes, "model image");
+  const std::vector<uint8_t> arena(h.arena_bytes, 0);
+  write_or_die(p.model_addr + h.arena_offset, arena.data(), arena.size(), "model arena");
+  write_or_die(p.inputs_addr, b.inputs.data(), b.inputs.size(), "workload inputs");
+  if (!b.labels.empty()) write_or_die(p.labels_addr, b.labels.data(), b.labels.size(), "labels");
+  const std::vector<uint8_t> results(size_t{b.n_inputs} * sizeof(uint16_t), 0);
+  write_or_die(p.results_addr, results.data(), results.size(), "workload results");
+  const hpvm_workload_t w = workload_struct(p, b);
+  write_or_die(p.workload_struct_addr, reinterpret_cast<const uint8_t*>(&w), sizeof w,
+               "hpvp_workload");
+  workload_blobs_.reset();
+}
+
+WorkloadProgress Soc::workload_progress() {
+  WorkloadProgress out;
+  if (!workload_) return out;
+  hpvm_workload_t w{};
+  if (debug_read(workload_->workload_struct_addr, reinterpret_cast<uint8_t*>(&w), sizeof w)) {
+    out.done = w.done;
+    out.correct = w.correct;
+  }
+  return out;
+}
+
+std::vector<uint16_t> Soc::workload_results() {
+  std::vector<uint16_t> out;
+  if (!workload_) return out;
+  out.resize(workload_inputs_);
+  if (!debug_read(workload_->results_addr, reinterpret_cast<uint8_t*>(out.data()),
+                  out.size() * sizeof(uint16_t)))
+    out.clear();
+  return out;
+}
+
 void Soc::start_of_simulation() {
   if (!firmware_) return;
   for (const ElfSegment& seg : firmware_->segments) {
     std::vector<uint8_t> bytes = seg.bytes;
     bytes.resize(seg.mem_size, 0);
-    if (!debug_write(seg.address, bytes.data(), bytes.size()))
-      SC_REPORT_FATAL("hpvp/soc", "firmware segment write failed after address-map check");
+    write_or_die(seg.address, bytes.data(), bytes.size(), "firmware segment");
   }
+  if (workload_blobs_) write_workload();  // after .data, which holds hpvp_workload
 }
 
 void Soc::trace(sc_core::sc_trace_file* tf) const {

@@ -13,6 +13,7 @@
 
 #include "elf_loader.h"
 #include "platform_config.h"
+#include "workload.h"
 
 namespace hpvp {
 
@@ -33,6 +34,21 @@ class Soc : public sc_core::sc_module {
   // not inside a single memory), points every hart at the entry, and writes
   // the segments into memory when simulation starts.
   void load_firmware(const ElfImage& image);
+
+  // Hands a model workload to the model_runner firmware (platform/workload.h):
+  // call after load_firmware() and before sc_start. Checks the image, the
+  // blobs and the firmware's hand-over symbols (throws WorkloadError) and that
+  // the area is inside one memory (throws ElfError); the blobs and the
+  // hpvp_workload struct are written when simulation starts, after the
+  // firmware.
+  void load_workload(const WorkloadBlobs& blobs);
+  // What the firmware reported so far, and the predicted class per input
+  // (debug reads: valid during and after simulation; zero/empty without a
+  // workload).
+  WorkloadProgress workload_progress();
+  std::vector<uint16_t> workload_results();
+  // Where load_workload placed the blobs (empty without a workload).
+  const std::optional<WorkloadPlacement>& workload_placement() const { return workload_; }
 
   void trace(sc_core::sc_trace_file* tf) const;
   nlohmann::json stats() const;
@@ -58,6 +74,9 @@ class Soc : public sc_core::sc_module {
   void map_npu_registers();
   void wire_interrupts();
   void finish(RunOutcome::Kind kind, int code, const std::string& reason);
+  bool in_one_memory(uint64_t addr, uint64_t size) const;
+  void write_or_die(uint64_t addr, const uint8_t* data, size_t len, const char* what);
+  void write_workload();
   void start_of_simulation() override;
 
   PlatformConfig cfg_;
@@ -75,6 +94,10 @@ class Soc : public sc_core::sc_module {
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> device_irqs_;
   unsigned next_target_port_ = 0;
   std::optional<ElfImage> firmware_;
+  // Set by load_workload; the blobs are dropped once written.
+  std::optional<WorkloadPlacement> workload_;
+  std::optional<WorkloadBlobs> workload_blobs_;
+  uint32_t workload_inputs_ = 0;
   RunOutcome outcome_;
 };
 

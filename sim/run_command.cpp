@@ -5,9 +5,15 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <spdlog/spdlog.h>
 
+#include "dataset.h"
+#include "hpvm_runtime.h"
+#include "image_runner.h"
+#include "progress_bar.h"
 #include "soc.h"
 #include "units.h"
 #include "vcd_merge.h"
@@ -33,9 +39,22 @@ void add_run_command(CLI::App& app, RunOptions& o) {
   run->add_flag("--host-stats", o.host_stats,
                 "Add host time and MIPS to the stats (makes them run-dependent)");
   run->add_flag("--quiet,-q", o.quiet, "Do not print the end-of-run summary");
+  run->add_option("--model", o.model, "HPVM model image (vp compile) for the model_runner firmware")
+      ->check(CLI::ExistingFile);
+  run->add_option("--inputs", o.input_images,
+                  "IDX file of raw inputs for --model (default: random inputs)")
+      ->check(CLI::ExistingFile);
+  run->add_option("--labels", o.input_labels, "IDX labels for --inputs")->check(CLI::ExistingFile);
+  run->add_option("--random-inputs", o.random_inputs,
+                  "Number of random inputs for --model without --inputs")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
+  run->add_option("--limit", o.limit, "Use only the first N inputs (0 = all)");
+  run->add_option("--seed", o.seed, "Seed of the random inputs")->capture_default_str();
+  run->add_flag("--model-verbose", o.verbose_model,
+                "The firmware prints one line per step for the first input");
+  run->add_flag("--progress", o.progress, "Show a progress bar of the inputs done");
 }
-
-namespace {
 
 sc_core::sc_time parse_time_option(const std::string& name, const std::string& text) {
   auto t = units::parse_time(text);
@@ -44,6 +63,15 @@ sc_core::sc_time parse_time_option(const std::string& name, const std::string& t
         name, fmt::format("expected a positive time such as '10 us', got '{}'", text));
   return *t;
 }
+
+void init_systemc_time() {
+  static bool done = false;
+  if (done) return;
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  done = true;
+}
+
+namespace {
 
 class VcdTrace {
  public:
@@ -148,8 +176,8 @@ void print_last_trap(const Soc& soc) {
   }
 }
 
-void write_stats(const std::string& path, const Soc& soc, const RunOptions& o,
-                 const RunSummary& s) {
+void write_stats(const std::string& path, const Soc& soc, const RunOptions& o, const RunSummary& s,
+                 const nlohmann::json& model) {
   nlohmann::json j;
   j["vp"] = {
       {"config", o.config},
@@ -165,6 +193,7 @@ void write_stats(const std::string& path, const Soc& soc, const RunOptions& o,
                  {"mips", s.host_seconds > 0 ? soc.instructions() / s.host_seconds / 1e6 : 0.0}};
   }
   j["components"] = soc.stats();
+  if (!model.is_null()) j["model"] = model;
   std::ofstream f(path);
   if (!f) throw std::runtime_error(fmt::format("{}: cannot write stats file", path));
   f << j.dump(2) << "\n";
@@ -172,10 +201,100 @@ void write_stats(const std::string& path, const Soc& soc, const RunOptions& o,
 
 }  // namespace
 
-int run_vp(const RunOptions& o) {
-  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
-  PlatformConfig cfg = load_platform_config(o.config);
-  if (!o.quantum.empty()) cfg.quantum = parse_time_option("--quantum", o.quantum);
+namespace {
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(fmt::format("{}: cannot open file", path));
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+// --model with its inputs, as the firmware gets them.
+WorkloadBlobs workload_from_options(const RunOptions& o) {
+  WorkloadBlobs b;
+  b.model_path = o.model;
+  b.model_image = read_file(o.model);
+  check_model_image(b.model_image, o.model);
+  const compiler::ImageRunner shape(b.model_image, o.model);
+  compiler::Dataset d;
+  if (!o.input_images.empty()) {
+    d = compiler::read_idx(o.input_images, o.input_labels);
+  } else {
+    const auto* h = hpvm_header(b.model_image.data());
+    const auto* t = hpvm_tensor(b.model_image.data(), h->input_tensor);
+    d = compiler::random_inputs(o.random_inputs, t->h, t->w, t->c, o.seed);
+  }
+  if (o.limit) d = d.first(o.limit);
+  if (d.input_bytes() != shape.input_bytes())
+    throw std::runtime_error(fmt::format("{}: inputs of {} bytes, the model {} wants {}",
+                                         o.input_images, d.input_bytes(), o.model,
+                                         shape.input_bytes()));
+  b.inputs = std::move(d.pixels);
+  b.n_inputs = d.count;
+  b.input_bytes = d.input_bytes();
+  b.labels = std::move(d.labels);
+  b.flags = o.verbose_model ? HPVM_RUN_VERBOSE : 0;
+  return b;
+}
+
+// Runs to the end (or max_time), calling `progress` every simulated
+// millisecond when given. Chunked sc_start calls do not change the
+// simulation: processes simply resume.
+void run_simulation(Soc& soc, const std::optional<sc_core::sc_time>& max_time,
+                    const ProgressFn& progress) {
+  if (!progress) {
+    if (max_time)
+      sc_core::sc_start(*max_time);
+    else
+      sc_core::sc_start();
+    return;
+  }
+  const sc_core::sc_time chunk(1, sc_core::SC_MS);
+  while (true) {
+    sc_core::sc_time step = chunk;
+    if (max_time) step = std::min(step, *max_time - sc_core::sc_time_stamp());
+    sc_core::sc_start(step);
+    progress(soc.workload_progress());
+    if (sc_core::sc_get_status() == sc_core::SC_STOPPED ||
+        soc.outcome().kind != RunOutcome::Kind::kRunning || !sc_core::sc_pending_activity() ||
+        (max_time && sc_core::sc_time_stamp() >= *max_time))
+      break;
+  }
+}
+
+// Per-layer view of a model run: the compiled layers (image metadata) joined
+// with the NPUs' per-descriptor statistics.
+nlohmann::json model_layer_stats(const std::vector<uint8_t>& image, uint64_t model_addr,
+                                 const nlohmann::json& components) {
+  const auto* h = hpvm_header(image.data());
+  const nlohmann::json meta = nlohmann::json::parse(
+      std::string(reinterpret_cast<const char*>(image.data()) + h->meta_offset, h->meta_bytes));
+  std::map<uint64_t, nlohmann::json> by_addr;
+  for (const auto& [name, c] : components.items())
+    if (c.contains("per_layer"))
+      for (const auto& r : c["per_layer"]) by_addr[r["descriptor"].get<uint64_t>()] = r;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : meta["layers"]) {
+    const uint64_t addr = model_addr + h->descs_offset + l["desc"].get<uint64_t>() * NPU_DESC_SIZE;
+    nlohmann::json e = {{"name", l["name"]}, {"op", l["op"]}, {"unit", l["unit"]}};
+    auto it = by_addr.find(addr);
+    if (it != by_addr.end())
+      for (const char* k : {"runs", "cycles", "compute_cycles", "stall_cycles", "macs", "bytes_in",
+                            "bytes_out", "energy_pj"})
+        e[k] = it->second[k];
+    layers.push_back(e);
+  }
+  return {{"name", meta["model"]},
+          {"mapping", meta["mapping"]},
+          {"conversions_per_input", meta["conversions"]},
+          {"layers", layers}};
+}
+
+}  // namespace
+
+SimulationResult simulate(const RunOptions& o, const PlatformConfig& cfg,
+                          const std::optional<WorkloadBlobs>& workload,
+                          const ProgressFn& progress) {
   std::optional<sc_core::sc_time> max_time;
   if (!o.max_time.empty()) max_time = parse_time_option("--max-time", o.max_time);
   tlm::tlm_global_quantum::instance().set(cfg.quantum);
@@ -183,15 +302,13 @@ int run_vp(const RunOptions& o) {
   const ElfImage image = read_elf(o.firmware);
   auto soc = std::make_unique<Soc>("soc", cfg);
   soc->load_firmware(image);
+  if (workload) soc->load_workload(*workload);
   VcdTrace vcd(o.trace);
   if (vcd.get()) soc->trace(vcd.get());
   WaveDump wave(o.wave, *soc);
 
   const auto t0 = std::chrono::steady_clock::now();
-  if (max_time)
-    sc_core::sc_start(*max_time);
-  else
-    sc_core::sc_start();
+  run_simulation(*soc, max_time, progress);
   const double host_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);
@@ -200,15 +317,44 @@ int run_vp(const RunOptions& o) {
   RunSummary s = classify(*soc, max_time);
   s.host_seconds = host_s;
   if (s.exit_code != 0) print_last_trap(*soc);
-  if (!o.stats.empty()) write_stats(o.stats, *soc, o, s);
-  const double mips = host_s > 0 ? soc->instructions() / host_s / 1e6 : 0.0;
-  if (!o.quiet || s.exit_code != 0)
+  SimulationResult r;
+  r.exit_code = s.exit_code;
+  r.reason = s.reason;
+  r.host_seconds = host_s;
+  r.instructions = soc->instructions();
+  r.simulated = soc->simulated_time();
+  if (workload) {
+    r.progress = soc->workload_progress();
+    r.predictions = soc->workload_results();
+  }
+  if (!o.stats.empty()) {
+    nlohmann::json extra;
+    if (workload && soc->workload_placement())
+      extra = model_layer_stats(workload->model_image, soc->workload_placement()->model_addr,
+                                soc->stats());
+    write_stats(o.stats, *soc, o, s, extra);
+  }
+  return r;
+}
+
+int run_vp(const RunOptions& o) {
+  init_systemc_time();
+  PlatformConfig cfg = load_platform_config(o.config);
+  if (!o.quantum.empty()) cfg.quantum = parse_time_option("--quantum", o.quantum);
+  std::optional<WorkloadBlobs> workload;
+  if (!o.model.empty()) workload = workload_from_options(o);
+  ProgressBar bar(o.progress && workload ? workload->n_inputs : 0);
+  ProgressFn progress;
+  if (o.progress && workload) progress = [&](const WorkloadProgress& p) { bar.update(p.done); };
+  const SimulationResult r = simulate(o, cfg, workload, progress);
+  bar.finish();
+  const double mips = r.host_seconds > 0 ? r.instructions / r.host_seconds / 1e6 : 0.0;
+  if (!o.quiet || r.exit_code != 0)
     fmt::print(stderr, "vp: {}; {} instructions, {} simulated, {:.3f} s host, {:.1f} MIPS\n",
-               s.reason, soc->instructions(), units::format_time(soc->simulated_time()), host_s,
-               mips);
+               r.reason, r.instructions, units::format_time(r.simulated), r.host_seconds, mips);
   // The process status keeps 8 bits: a firmware failure code such as 256
   // must not turn into a pass.
-  return s.exit_code > 255 ? 255 : s.exit_code;
+  return r.exit_code > 255 ? 255 : r.exit_code;
 }
 
 }  // namespace hpvp

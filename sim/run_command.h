@@ -7,9 +7,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <systemc>
+
+#include "platform_config.h"
+#include "workload.h"
 
 namespace hpvp {
 
@@ -27,9 +31,43 @@ struct RunOptions {
   std::string stats;     // JSON file
   bool host_stats = false;
   bool quiet = false;
+  // Model workloads (firmware: model_runner.elf, docs/model-compiler.md)
+  std::string model;         // HPVM image from `vp compile`
+  std::string input_images;  // IDX file of raw inputs; empty: random inputs
+  std::string input_labels;  // IDX labels for input_images
+  uint32_t random_inputs = 1;
+  uint32_t limit = 0;  // first N inputs (0 = all)
+  uint64_t seed = 1;
+  bool verbose_model = false;
+  bool progress = false;
 };
+
+struct SimulationResult {
+  int exit_code = 0;
+  std::string reason;
+  double host_seconds = 0;
+  uint64_t instructions = 0;
+  sc_core::sc_time simulated;
+  WorkloadProgress progress;
+  std::vector<uint16_t> predictions;  // with a workload: one per input
+};
+using ProgressFn = std::function<void(const WorkloadProgress&)>;
 
 void add_run_command(CLI::App& app, RunOptions& options);
 int run_vp(const RunOptions& options);
+
+// SystemC's time resolution (1 ps); call before any sc_time exists (a
+// platform config holds some). Idempotent.
+void init_systemc_time();
+
+// A positive time such as '10 us' for option `name`; throws CLI::ValidationError.
+sc_core::sc_time parse_time_option(const std::string& name, const std::string& text);
+
+// Builds the platform, loads the firmware (and the workload), simulates,
+// writes --stats/--trace/--wave outputs. Once per process (SystemC
+// elaborates once). `progress` (optional) is called as the firmware
+// reports inputs done.
+SimulationResult simulate(const RunOptions& o, const PlatformConfig& cfg,
+                          const std::optional<WorkloadBlobs>& workload, const ProgressFn& progress);
 
 }  // namespace hpvp

@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 #include <systemc>
 
+#include "compile_error.h"
 #include "elf_loader.h"
+#include "model_commands.h"
 #include "run_command.h"
 #include "sim_report.h"
 #include "yaml_map.h"
@@ -27,6 +29,10 @@ extern "C" int sc_main(int argc, char* argv[]) {
   app.require_subcommand(1);
   hpvp::RunOptions run;
   hpvp::add_run_command(app, run);
+  hpvp::CompileCommandOptions compile;
+  hpvp::add_compile_command(app, compile);
+  hpvp::EvalOptions eval;
+  hpvp::add_eval_command(app, eval);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -39,6 +45,12 @@ extern "C" int sc_main(int argc, char* argv[]) {
   }
   try {
     if (app.got_subcommand("run")) return hpvp::run_vp(run);
+    if (app.got_subcommand("compile")) return hpvp::run_compile(compile);
+    if (app.got_subcommand("eval")) return hpvp::run_eval(eval);
+  } catch (const hpvp::compiler::CompileError& e) {
+    fmt::print(stderr, "vp: model error: {}\n", e.what());
+  } catch (const hpvp::WorkloadError& e) {
+    fmt::print(stderr, "vp: workload error: {}\n", e.what());
   } catch (const hpvp::ConfigError& e) {
     fmt::print(stderr, "vp: config error: {}\n", e.what());
   } catch (const hpvp::ElfError& e) {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/sim_time.h"
+#include "npu/layer_compute.h"
 #include "npu/npu_kernels.h"
 #include "npu/tensor_codec.h"
 
@@ -205,6 +206,7 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
     fail(desc_addr, NPU_ERR_MISALIGNED, "descriptor address must be 8-byte aligned");
     return false;
   }
+  const Tally before = run_tally_;  // for the layer's own energy
   // Fetch the descriptor through the bus (timed).
   npu_desc_t desc;
   uint64_t at = now_ps();
@@ -235,7 +237,7 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
       return false;
     }
   } else {
-    out_bytes.assign(output_bytes(layer), 0);
+    out_bytes.assign(output_bytes(layer, formats_), 0);
   }
   LayerRecord rec{};
   rec.desc_addr = desc_addr;
@@ -246,21 +248,17 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
     fail(desc_addr, NPU_ERR_BUS, fmt::format("DMA bus error at 0x{:08x}", last_dma_error_));
     return false;
   }
+  rec.bytes_in = plan.load_bytes + NPU_DESC_SIZE;
+  rec.bytes_out = plan.store_bytes;
   account_layer(layer, plan, rec);
+  rec.energy_pj = layer_energy_pj(before, rec.cycles);
+  record_layer(rec);
   next = desc.next;
   if (desc.flags & NPU_FLAG_IRQ) raise(NPU_IRQ_DONE);
   return true;
 }
 
 // ---------------------------------------------------------------- functional
-
-uint64_t Npu::tensor_bytes(uint64_t elements, int bits) const {
-  return formats_.is_float ? elements * (bits / 8) : packed_bytes(elements, bits);
-}
-
-uint64_t Npu::output_bytes(const Layer& l) const {
-  return tensor_bytes(l.out_elements(), formats_.act_bits);
-}
 
 bool Npu::read_debug(uint64_t addr, void* data, uint64_t len) {
   if (len == 0) return true;
@@ -274,69 +272,18 @@ bool Npu::read_debug(uint64_t addr, void* data, uint64_t len) {
 }
 
 npu_error Npu::compute_functional(const Layer& l, std::vector<uint8_t>& out, std::string& why) {
-  const uint64_t in_n = l.in_elements();
-  const uint64_t w_n = l.weight_elements();
-  const uint64_t out_n = l.out_elements();
-  std::vector<uint8_t> in_raw(tensor_bytes(in_n, formats_.act_bits));
-  std::vector<uint8_t> in2_raw(l.op == Op::kAdd ? in_raw.size() : 0);
-  std::vector<uint8_t> w_raw(tensor_bytes(w_n, formats_.weight_bits));
-  std::vector<uint8_t> bias_raw(l.has_bias() ? 4 * uint64_t(l.out_c) : 0);
-  std::vector<uint8_t> quant_raw(l.per_channel() ? 8 * uint64_t(l.out_c) : 0);
-  struct Read {
-    uint32_t addr;
-    std::vector<uint8_t>& buf;
-    const char* what;
+  const MemoryReader read = [this](uint32_t addr, uint8_t* dst, uint64_t len) {
+    return read_debug(addr, dst, len);
   };
-  for (const Read& r : {Read{l.in_addr, in_raw, "input"}, Read{l.in2_addr, in2_raw, "input2"},
-                        Read{l.w_addr, w_raw, "weights"}, Read{l.bias_addr, bias_raw, "bias"},
-                        Read{l.quant_addr, quant_raw, "quant"}}) {
-    if (!read_debug(r.addr, r.buf.data(), r.buf.size())) {
-      why = fmt::format("{} tensor [0x{:08x}, +{}) is not in memory", r.what, r.addr, r.buf.size());
-      return NPU_ERR_BUS;
-    }
-  }
-  out.assign(output_bytes(l), 0);
-  if (formats_.is_float) {
-    const int bits = formats_.act_bits;
-    std::vector<float> in(in_n), in2(l.op == Op::kAdd ? in_n : 0), w(w_n), bias, res(out_n);
-    unpack_float(in_raw.data(), in_n, bits, in.data());
-    if (!in2.empty()) unpack_float(in2_raw.data(), in_n, bits, in2.data());
-    unpack_float(w_raw.data(), w_n, formats_.weight_bits, w.data());
-    if (l.has_bias()) {
-      bias.resize(l.out_c);
-      unpack_f32(bias_raw.data(), l.out_c, bias.data());
-    }
-    run_float_layer(l, in.data(), in2.data(), w.data(), bias.empty() ? nullptr : bias.data(),
-                    res.data());
-    pack_float(res.data(), out_n, bits, out.data());
-    return NPU_ERR_NONE;
-  }
-  std::vector<int8_t> in(in_n), in2(l.op == Op::kAdd ? in_n : 0), w(w_n), res(out_n);
-  unpack_int(in_raw.data(), in_n, formats_.act_bits, in.data());
-  if (!in2.empty()) unpack_int(in2_raw.data(), in_n, formats_.act_bits, in2.data());
-  unpack_int(w_raw.data(), w_n, formats_.weight_bits, w.data());
-  std::vector<int32_t> bias(l.out_c, 0), mult(l.out_c, l.mult), shift(l.out_c, l.shift);
-  if (l.has_bias()) unpack_i32(bias_raw.data(), l.out_c, bias.data());
-  if (l.per_channel()) {
-    unpack_i32(quant_raw.data(), l.out_c, mult.data());
-    unpack_i32(quant_raw.data() + 4 * uint64_t(l.out_c), l.out_c, shift.data());
-    for (int c = 0; c < l.out_c; ++c) {
-      if (mult[c] < 0 || shift[c] < -31 || shift[c] > 30) {
-        why =
-            fmt::format("channel {}: multiplier {} / shift {} out of range", c, mult[c], shift[c]);
-        return NPU_ERR_BAD_QUANT;
-      }
-    }
-  }
-  if (rtl_ && l.uses_weights()) {  // computed tile by tile in execute_plan
-    rtl_->begin_layer(l, w.data());
-    rtl_job_ = RtlJob{std::move(in),   std::move(w),    std::move(res),
-                      std::move(bias), std::move(mult), std::move(shift)};
-    return NPU_ERR_NONE;
-  }
-  run_int_layer(l, in.data(), in2.data(), w.data(),
-                IntParams{bias.data(), mult.data(), shift.data()}, res.data());
-  pack_int(res.data(), out_n, formats_.act_bits, out.data());
+  if (!rtl_ || !l.uses_weights()) return compute_layer(l, formats_, read, out, why);
+  // compute: rtl: the operands wait in rtl_job_; execute_plan runs the
+  // array tile by tile and packs the output as the tiles complete.
+  IntOperands ops;
+  if (npu_error e = read_int_operands(l, formats_, read, ops, why)) return e;
+  out.assign(output_bytes(l, formats_), 0);
+  rtl_->begin_layer(l, ops.w.data());
+  rtl_job_ = RtlJob{std::move(ops.in),   std::move(ops.w),    std::vector<int8_t>(l.out_elements()),
+                    std::move(ops.bias), std::move(ops.mult), std::move(ops.shift)};
   return NPU_ERR_NONE;
 }
 
@@ -462,7 +409,28 @@ void Npu::account_layer(const Layer& l, const LayerPlan& plan, LayerRecord& rec)
     ++t.layers;
   });
   trace_layer_ = static_cast<uint32_t>(run_tally_.layers);
-  if (layers_.size() < kMaxLayerRecords) layers_.push_back(rec);
+}
+
+void Npu::record_layer(const LayerRecord& rec) {
+  auto it = layer_index_.find(rec.desc_addr);
+  if (it == layer_index_.end()) {
+    if (layers_.size() >= kMaxLayerRecords) return;
+    layer_index_.emplace(rec.desc_addr, layers_.size());
+    layers_.push_back(rec);
+    layers_.back().runs = 1;
+    return;
+  }
+  LayerRecord& r = layers_[it->second];
+  r.op = rec.op;
+  r.cycles += rec.cycles;
+  r.compute_cycles += rec.compute_cycles;
+  r.stall_cycles += rec.stall_cycles;
+  r.scalesim_cycles += rec.scalesim_cycles;
+  r.macs += rec.macs;
+  r.bytes_in += rec.bytes_in;
+  r.bytes_out += rec.bytes_out;
+  r.energy_pj += rec.energy_pj;
+  ++r.runs;
 }
 
 // ---------------------------------------------------------------- reports
@@ -485,6 +453,20 @@ Npu::Energy Npu::energy(const Tally& t) const {
   e.bus_pj = t.bus_pj;
   e.total_pj = e.core.total_pj() + t.memory_pj + t.bus_pj;
   return e;
+}
+
+// Energy of one layer: what the whole-run tally gained since `before`, with
+// static power for the layer's busy cycles (idle time belongs to no layer).
+double Npu::layer_energy_pj(const Tally& before, uint64_t cycles) const {
+  const Tally& t = run_tally_;
+  EnergyCounters c;
+  c.macs = t.macs - before.macs;
+  c.spad_read_bytes = t.spad_read - before.spad_read;
+  c.spad_write_bytes = t.spad_write - before.spad_write;
+  c.busy_cycles = cycles;
+  c.freq_hz = cfg_.frequency_hz;
+  return account(cfg_.energy, c).total_pj() + (t.memory_pj - before.memory_pj) +
+         (t.bus_pj - before.bus_pj);
 }
 
 bool Npu::open_rtl_wave(const std::string& vcd_path) {
@@ -543,7 +525,11 @@ void Npu::dump_stats(nlohmann::json& out) const {
                       {"compute_cycles", r.compute_cycles},
                       {"stall_cycles", r.stall_cycles},
                       {"scalesim_cycles", r.scalesim_cycles},
-                      {"macs", r.macs}});
+                      {"macs", r.macs},
+                      {"bytes_in", r.bytes_in},
+                      {"bytes_out", r.bytes_out},
+                      {"energy_pj", r.energy_pj},
+                      {"runs", r.runs}});
   }
   out["per_layer"] = layers;
 }

@@ -27,6 +27,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
+#include <unordered_map>
 #include <vector>
 
 #include "common/register_bank.h"
@@ -92,17 +93,21 @@ class Npu : public sc_core::sc_module, public StatsSource {
     double memory_pj = 0, bus_pj = 0;
     std::vector<double> memory_level_pj;
   };
+  // Per-descriptor statistics, summed over every run of the descriptor (a
+  // network evaluated on many inputs runs the same descriptors each time).
   struct LayerRecord {
     uint32_t desc_addr;
     Op op;
     uint64_t cycles, compute_cycles, stall_cycles, scalesim_cycles, macs, bytes_in, bytes_out;
+    double energy_pj;  // dynamic + busy static + memory + bus energy of the layer
+    uint64_t runs;
   };
 
   struct Energy {
     EnergyBreakdown core;
     double memory_pj = 0, bus_pj = 0, total_pj = 0;
   };
-  static constexpr size_t kMaxLayerRecords = 4096;  // per-layer stats kept
+  static constexpr size_t kMaxLayerRecords = 4096;  // distinct descriptors with stats
 
   void declare_registers();
   void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
@@ -123,8 +128,6 @@ class Npu : public sc_core::sc_module, public StatsSource {
   };
   npu_error compute_functional(const Layer& l, std::vector<uint8_t>& out_bytes, std::string& why);
   bool read_debug(uint64_t addr, void* data, uint64_t len);
-  uint64_t tensor_bytes(uint64_t elements, int bits) const;
-  uint64_t output_bytes(const Layer& l) const;
 
   // timed DMA
   bool transfer(const DmaSegment& seg, uint8_t* data, uint64_t& at_ps);
@@ -136,6 +139,8 @@ class Npu : public sc_core::sc_module, public StatsSource {
   void account_memory(uint64_t addr, uint64_t bytes);
   void account_layer(const Layer& l, const LayerPlan& plan, LayerRecord& rec);
   Energy energy(const Tally& t) const;
+  double layer_energy_pj(const Tally& before, uint64_t cycles) const;
+  void record_layer(const LayerRecord& rec);
   template <typename F>
   void tally(F&& update) {
     update(regs_tally_);
@@ -152,11 +157,12 @@ class Npu : public sc_core::sc_module, public StatsSource {
   uint32_t status_ = 0;
   uint32_t desc_done_ = 0;
   uint32_t error_addr_ = 0;
-  std::unique_ptr<RtlCompute> rtl_;  // compute: rtl
-  std::optional<RtlJob> rtl_job_;    // the current layer, when it runs on the RTL
-  Tally regs_tally_;                 // behind the CNT_* registers
-  Tally run_tally_;                  // whole run, for --stats
-  std::vector<LayerRecord> layers_;
+  std::unique_ptr<RtlCompute> rtl_;                   // compute: rtl
+  std::optional<RtlJob> rtl_job_;                     // the current layer, when it runs on the RTL
+  Tally regs_tally_;                                  // behind the CNT_* registers
+  Tally run_tally_;                                   // whole run, for --stats
+  std::vector<LayerRecord> layers_;                   // first-run order
+  std::unordered_map<uint32_t, size_t> layer_index_;  // descriptor address -> layers_
   uint64_t dma_errors_ = 0, errors_ = 0;
   uint32_t last_dma_error_ = 0;
   // traced state

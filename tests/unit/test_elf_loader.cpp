@@ -33,6 +33,7 @@ struct Elf32Builder {
     std::string name;
     uint32_t value;
     uint16_t shndx = SHN_ABS;
+    uint32_t size = 0;
   };
 
   uint16_t type = ET_EXEC;
@@ -76,6 +77,7 @@ struct Elf32Builder {
       e.st_value = s.value;
       e.st_info = ELF32_ST_INFO(STB_GLOBAL, STT_OBJECT);
       e.st_shndx = s.shndx;
+      e.st_size = s.size;
       syms.push_back(e);
     }
     const std::string shstrtab = std::string("\0.symtab\0.strtab\0.shstrtab\0", 27);
@@ -203,7 +205,9 @@ class ElfLoader : public ::testing::Test {
     data.bytes = {1, 2, 3, 4};
     data.mem_size = 64;  // .bss after .data
     b.segments = {text, data};
-    b.symbols = {{"_start", 0x80000004}, {"tohost", 0x80001000}, {"undefined_sym", 0, SHN_UNDEF}};
+    b.symbols = {{"_start", 0x80000004},
+                 {"tohost", 0x80001000, SHN_ABS, 8},
+                 {"undefined_sym", 0, SHN_UNDEF}};
     return b;
   }
   std::vector<std::string> files_;
@@ -225,6 +229,11 @@ TEST_F(ElfLoader, ReadsEntrySegmentsAndSymbols) {
   EXPECT_EQ(img.symbol("_start"), std::optional<uint64_t>(0x80000004));
   EXPECT_FALSE(img.symbol("undefined_sym").has_value()) << "undefined symbols are not addresses";
   EXPECT_FALSE(img.symbol("missing").has_value());
+  ASSERT_TRUE(img.symbol_info("tohost").has_value());
+  EXPECT_EQ(img.symbol_info("tohost")->address, 0x80001000u);
+  EXPECT_EQ(img.symbol_info("tohost")->size, 8u) << "st_size";
+  EXPECT_EQ(img.symbol_info("_start")->size, 0u);
+  EXPECT_FALSE(img.symbol_info("undefined_sym").has_value());
 }
 
 TEST_F(ElfLoader, SkipsNonLoadAndEmptySegments) {

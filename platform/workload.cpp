@@ -1,0 +1,141 @@
+#include "workload.h"
+
+#include <cstring>
+#include <fmt/format.h>
+
+#include "hpvm_runtime.h"
+
+namespace hpvp {
+
+namespace {
+
+constexpr uint64_t kAlign = HPVM_ALIGN;
+constexpr uint64_t kWorkloadStructBytes = sizeof(hpvm_workload_t);
+
+uint64_t align_up(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+
+const hpvm_header_t& header_of(const std::vector<uint8_t>& image) {
+  return *hpvm_header(image.data());
+}
+
+// hpvm_check_image leaves tensors unchecked: one outside the image and its
+// arena would make the NPUs write over the inputs placed after the arena.
+void check_tensors(const std::vector<uint8_t>& image, const std::string& path) {
+  const hpvm_header_t& h = header_of(image);
+  const uint64_t limit = uint64_t{h.arena_offset} + h.arena_bytes;
+  for (uint32_t i = 0; i < h.n_tensors; ++i) {
+    const hpvm_tensor_t* t = hpvm_tensor(image.data(), i);
+    if (uint64_t{t->offset} + t->bytes > limit)
+      throw WorkloadError(fmt::format(
+          "model image {}: tensor {} [{}, {}) lies outside the image and its arena ({} bytes)",
+          path, i, t->offset, uint64_t{t->offset} + t->bytes, limit));
+  }
+}
+
+// The bytes the loaded ELF puts at `addr`, if a segment's file part holds them.
+bool initial_bytes(const ElfImage& elf, uint64_t addr, void* out, size_t len) {
+  for (const ElfSegment& seg : elf.segments) {
+    if (addr >= seg.address && addr + len <= seg.address + seg.bytes.size()) {
+      std::memcpy(out, seg.bytes.data() + (addr - seg.address), len);
+      return true;
+    }
+  }
+  return false;
+}
+
+ElfSymbol workload_struct_symbol(const ElfImage& fw) {
+  const auto s = fw.symbol_info("hpvp_workload");
+  if (!s)
+    throw WorkloadError(fmt::format(
+        "firmware {} has no hpvp_workload symbol: use build/sw/model_runner.elf", fw.path));
+  uint32_t magic = 0;
+  if (s->size != kWorkloadStructBytes || !initial_bytes(fw, s->address, &magic, sizeof magic) ||
+      magic != HPVM_WORKLOAD_MAGIC)
+    throw WorkloadError(fmt::format(
+        "firmware {}: hpvp_workload is not a {}-byte hpvm_workload_t with magic 0x{:08x} in "
+        ".data (size {}, magic 0x{:08x}): rebuild model_runner against <hpvp/model_image.h>",
+        fw.path, kWorkloadStructBytes, HPVM_WORKLOAD_MAGIC, s->size, magic));
+  return *s;
+}
+
+ElfSymbol workload_area_symbol(const ElfImage& fw) {
+  const auto s = fw.symbol_info("hpvp_workload_area");
+  if (!s || s->size == 0)
+    throw WorkloadError(
+        fmt::format("firmware {} has no hpvp_workload_area symbol (or it has size 0): use "
+                    "build/sw/model_runner.elf",
+                    fw.path));
+  return *s;
+}
+
+void check_blob_sizes(const WorkloadBlobs& b) {
+  if (b.inputs.size() != uint64_t{b.n_inputs} * b.input_bytes)
+    throw WorkloadError(fmt::format("workload inputs: {} bytes, expected {} inputs x {} bytes",
+                                    b.inputs.size(), b.n_inputs, b.input_bytes));
+  if (!b.labels.empty() && b.labels.size() != b.n_inputs)
+    throw WorkloadError(
+        fmt::format("workload labels: {} for {} inputs", b.labels.size(), b.n_inputs));
+  const hpvm_header_t& h = header_of(b.model_image);
+  const hpvm_tensor_t* in = hpvm_tensor(b.model_image.data(), h.input_tensor);
+  if (b.n_inputs != 0 && b.input_bytes != hpvm_elements(in))
+    throw WorkloadError(fmt::format(
+        "model image {}: takes {}x{}x{} = {}-byte inputs, the workload's inputs have {} bytes",
+        b.model_path, in->h, in->w, in->c, hpvm_elements(in), b.input_bytes));
+}
+
+}  // namespace
+
+void check_model_image(const std::vector<uint8_t>& image, const std::string& path) {
+  const hpvm_check c = hpvm_check_image(image.data(), image.size(), 1);
+  if (c != HPVM_OK)
+    throw WorkloadError(fmt::format("model image {}: {}", path, hpvm_check_name(c)));
+  check_tensors(image, path);
+}
+
+WorkloadPlacement place_workload(const ElfImage& firmware, const WorkloadBlobs& blobs) {
+  const ElfSymbol wl = workload_struct_symbol(firmware);
+  const ElfSymbol area = workload_area_symbol(firmware);
+  check_model_image(blobs.model_image, blobs.model_path);
+  check_blob_sizes(blobs);
+
+  const hpvm_header_t& h = header_of(blobs.model_image);
+  WorkloadPlacement p;
+  p.workload_struct_addr = wl.address;
+  p.model_addr = align_up(area.address);
+  p.inputs_addr = align_up(p.model_addr + h.arena_offset + h.arena_bytes);
+  uint64_t at = p.inputs_addr + blobs.inputs.size();
+  if (!blobs.labels.empty()) {
+    p.labels_addr = align_up(at);
+    at = p.labels_addr + blobs.labels.size();
+  }
+  p.results_addr = align_up(at);
+  p.end = p.results_addr + uint64_t{blobs.n_inputs} * sizeof(uint16_t);
+
+  const uint64_t area_end = area.address + area.size;
+  if (p.end > area_end)
+    throw WorkloadError(fmt::format(
+        "workload does not fit: it needs {} bytes (model image and arena {}, inputs {}, labels "
+        "{}, results {}) but hpvp_workload_area of {} has {}",
+        p.end - area.address, uint64_t{h.arena_offset} + h.arena_bytes, blobs.inputs.size(),
+        blobs.labels.size(), uint64_t{blobs.n_inputs} * sizeof(uint16_t), firmware.path,
+        area.size));
+  if (area_end > (uint64_t{1} << 32))
+    throw WorkloadError(fmt::format("firmware {}: hpvp_workload_area ends above 4 GiB (0x{:x})",
+                                    firmware.path, area_end));
+  return p;
+}
+
+hpvm_workload_t workload_struct(const WorkloadPlacement& p, const WorkloadBlobs& blobs) {
+  hpvm_workload_t w{};
+  w.magic = HPVM_WORKLOAD_MAGIC;
+  w.model_addr = static_cast<uint32_t>(p.model_addr);
+  w.inputs_addr = static_cast<uint32_t>(p.inputs_addr);
+  w.n_inputs = blobs.n_inputs;
+  w.input_bytes = blobs.input_bytes;
+  w.labels_addr = static_cast<uint32_t>(p.labels_addr);
+  w.results_addr = static_cast<uint32_t>(p.results_addr);
+  w.flags = blobs.flags;
+  return w;
+}
+
+}  // namespace hpvp
