@@ -5,7 +5,12 @@
 #     the network runs on every NPU (int8 "big", int4 "LITTLE") and once
 #     split across both precisions; the firmware prints result checksums that
 #     the host reference (tests/unit/test_npu_net_reference.cpp) reproduces,
-#     and the per-NPU statistics are summarised from build/demo-stats.json.
+#     and the per-NPU statistics are summarised from build/demo-stats.json;
+#  3. the Fashion-MNIST CNN of the model zoo, compiled for the int8 and the
+#     int4 NPUs, evaluated on the 10,000 test images through the platform
+#     (firmware driving the NPUs) next to the host reference and fp32;
+#  4. ResNet-18 (224x224, topology-only torchvision export) end to end on
+#     big0 with cycles, MACs and energy per layer.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${HPVP_BUILD_DIR:-$root/build}
@@ -31,3 +36,14 @@ for name, c in d["components"].items():
 print("\nsimulated time %.3f ms, %d instructions" % (d["vp"]["simulated_time_ps"] / 1e9,
       d["vp"]["instructions"]))
 PY
+
+echo
+echo "== vp eval: Fashion-MNIST CNN on configs/biglittle.yaml, int8 (big0) and int4 (little0)"
+"$build/sim/vp" eval --config "$root/configs/biglittle.yaml" \
+  --workload "$root/configs/workloads/fashion_mnist.yaml" --map big0 --map little0
+echo
+echo "== vp compile + vp run: ResNet-18 on big0 (per-layer table, last lines)"
+"$build/sim/vp" compile --config "$root/configs/biglittle.yaml" --model "$build/zoo/resnet18.onnx" \
+  --map big0 -o "$build/resnet18_big0.hpvm"
+"$build/sim/vp" run --config "$root/configs/biglittle.yaml" --firmware "$build/sw/model_runner.elf" \
+  --model "$build/resnet18_big0.hpvm" --stats "$build/resnet18-stats.json" --layers -q | tail -n 6

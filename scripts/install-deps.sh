@@ -16,7 +16,7 @@ PACKAGES=(
   # reference machine for firmware portability tests, waveform tools
   qemu-system-misc gtkwave
   # DNN workloads
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx
   dataset-fashion-mnist
 )

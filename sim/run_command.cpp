@@ -53,7 +53,11 @@ void add_run_command(CLI::App& app, RunOptions& o) {
   run->add_option("--seed", o.seed, "Seed of the random inputs")->capture_default_str();
   run->add_flag("--model-verbose", o.verbose_model,
                 "The firmware prints one line per step for the first input");
+  run->add_flag("--model-verify", o.verify_model,
+                "The firmware verifies the image checksum (the VP always does)");
   run->add_flag("--progress", o.progress, "Show a progress bar of the inputs done");
+  run->add_flag("--layers", o.layer_table,
+                "With --model: print cycles, MACs and energy per layer after the run");
 }
 
 sc_core::sc_time parse_time_option(const std::string& name, const std::string& text) {
@@ -233,7 +237,7 @@ WorkloadBlobs workload_from_options(const RunOptions& o) {
   b.n_inputs = d.count;
   b.input_bytes = d.input_bytes();
   b.labels = std::move(d.labels);
-  b.flags = o.verbose_model ? HPVM_RUN_VERBOSE : 0;
+  b.flags = (o.verbose_model ? HPVM_RUN_VERBOSE : 0u) | (o.verify_model ? HPVM_RUN_VERIFY_CRC : 0u);
   return b;
 }
 
@@ -290,6 +294,25 @@ nlohmann::json model_layer_stats(const std::vector<uint8_t>& image, uint64_t mod
           {"layers", layers}};
 }
 
+void print_layer_table(const nlohmann::json& model) {
+  fmt::print("{} mapped {} ({} conversions per input):\n", model["name"].get<std::string>(),
+             model["mapping"].get<std::string>(), model["conversions_per_input"].get<unsigned>());
+  fmt::print("  {:<44} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12}\n", "layer", "op", "unit", "cycles",
+             "stall", "MACs", "energy uJ");
+  uint64_t cycles = 0, macs = 0;
+  double energy = 0;
+  for (const auto& l : model["layers"]) {
+    const uint64_t c = l.value("cycles", uint64_t(0)), m = l.value("macs", uint64_t(0));
+    const double e = l.value("energy_pj", 0.0);
+    fmt::print("  {:<44} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12.3f}\n",
+               l["name"].get<std::string>(), l["op"].get<std::string>(),
+               l["unit"].get<std::string>(), c, l.value("stall_cycles", uint64_t(0)), m, e / 1e6);
+    cycles += c, macs += m, energy += e;
+  }
+  fmt::print("  {:<44} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12.3f}\n", "total", "", "", cycles, "",
+             macs, energy / 1e6);
+}
+
 }  // namespace
 
 SimulationResult simulate(const RunOptions& o, const PlatformConfig& cfg,
@@ -327,13 +350,10 @@ SimulationResult simulate(const RunOptions& o, const PlatformConfig& cfg,
     r.progress = soc->workload_progress();
     r.predictions = soc->workload_results();
   }
-  if (!o.stats.empty()) {
-    nlohmann::json extra;
-    if (workload && soc->workload_placement())
-      extra = model_layer_stats(workload->model_image, soc->workload_placement()->model_addr,
+  if (workload && soc->workload_placement())
+    r.model = model_layer_stats(workload->model_image, soc->workload_placement()->model_addr,
                                 soc->stats());
-    write_stats(o.stats, *soc, o, s, extra);
-  }
+  if (!o.stats.empty()) write_stats(o.stats, *soc, o, s, r.model);
   return r;
 }
 
@@ -352,6 +372,7 @@ int run_vp(const RunOptions& o) {
   if (!o.quiet || r.exit_code != 0)
     fmt::print(stderr, "vp: {}; {} instructions, {} simulated, {:.3f} s host, {:.1f} MIPS\n",
                r.reason, r.instructions, units::format_time(r.simulated), r.host_seconds, mips);
+  if (o.layer_table && !r.model.is_null()) print_layer_table(r.model);
   // The process status keeps 8 bits: a firmware failure code such as 256
   // must not turn into a pass.
   return r.exit_code > 255 ? 255 : r.exit_code;

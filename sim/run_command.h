@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <nlohmann/json.hpp>
 #include <systemc>
 
 #include "platform_config.h"
@@ -39,7 +40,9 @@ struct RunOptions {
   uint32_t limit = 0;  // first N inputs (0 = all)
   uint64_t seed = 1;
   bool verbose_model = false;
+  bool verify_model = false;  // the firmware checks the image CRC too
   bool progress = false;
+  bool layer_table = false;  // print the per-layer table after the run
 };
 
 struct SimulationResult {
@@ -50,6 +53,7 @@ struct SimulationResult {
   sc_core::sc_time simulated;
   WorkloadProgress progress;
   std::vector<uint16_t> predictions;  // with a workload: one per input
+  nlohmann::json model;               // with a workload: per-layer stats (the "model" stats)
 };
 using ProgressFn = std::function<void(const WorkloadProgress&)>;
 

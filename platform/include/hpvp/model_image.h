@@ -134,7 +134,8 @@ typedef struct hpvm_workload {
   uint32_t reserved[6];
 } hpvm_workload_t;
 
-#define HPVM_RUN_VERBOSE 0x1u /* print one line per step for the first input */
+#define HPVM_RUN_VERBOSE 0x1u    /* print one line per step for the first input */
+#define HPVM_RUN_VERIFY_CRC 0x2u /* the firmware verifies the image checksum too */
 
 #ifdef __cplusplus
 static_assert(sizeof(hpvm_header_t) == 128, "hpvm header layout");
