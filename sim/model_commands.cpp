@@ -54,6 +54,7 @@ compiler::Mapping load_mapping_file(const std::string& file) {
   YamlMap root = YamlMap::load_file(file);
   compiler::Mapping m;
   m.default_unit = root.string("default", "");
+  root.skip("layers");  // read below; listed among the valid keys in errors
   if (root.has("layers")) {
     const YAML::Node layers = root.node("layers");
     if (!layers.IsMap()) root.fail("layers", "expected a mapping of layer name -> unit");
@@ -127,9 +128,11 @@ std::vector<compiler::Mapping> mappings_of(const std::vector<std::string>& maps,
 }
 
 void print_layers(const compiler::CompiledModel& m) {
-  fmt::print("  {:<40} {:<8} {:<10} {:>14}\n", "layer", "op", "unit", "MACs");
+  size_t width = 5;
+  for (const auto& l : m.layers) width = std::max(width, l.name.size());
+  fmt::print("  {:<{}} {:<8} {:<10} {:>14}\n", "layer", width, "op", "unit", "MACs");
   for (const auto& l : m.layers)
-    fmt::print("  {:<40} {:<8} {:<10} {:>14}\n", l.name, l.op, l.unit, l.macs);
+    fmt::print("  {:<{}} {:<8} {:<10} {:>14}\n", l.name, width, l.op, l.unit, l.macs);
 }
 
 }  // namespace

@@ -297,20 +297,23 @@ nlohmann::json model_layer_stats(const std::vector<uint8_t>& image, uint64_t mod
 void print_layer_table(const nlohmann::json& model) {
   fmt::print("{} mapped {} ({} conversions per input):\n", model["name"].get<std::string>(),
              model["mapping"].get<std::string>(), model["conversions_per_input"].get<unsigned>());
-  fmt::print("  {:<44} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12}\n", "layer", "op", "unit", "cycles",
-             "stall", "MACs", "energy uJ");
+  size_t width = 5;
+  for (const auto& l : model["layers"])
+    width = std::max(width, l["name"].get<std::string>().size());
+  fmt::print("  {:<{}} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12}\n", "layer", width, "op", "unit",
+             "cycles", "stall", "MACs", "energy uJ");
   uint64_t cycles = 0, macs = 0;
   double energy = 0;
   for (const auto& l : model["layers"]) {
     const uint64_t c = l.value("cycles", uint64_t(0)), m = l.value("macs", uint64_t(0));
     const double e = l.value("energy_pj", 0.0);
-    fmt::print("  {:<44} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12.3f}\n",
-               l["name"].get<std::string>(), l["op"].get<std::string>(),
+    fmt::print("  {:<{}} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12.3f}\n",
+               l["name"].get<std::string>(), width, l["op"].get<std::string>(),
                l["unit"].get<std::string>(), c, l.value("stall_cycles", uint64_t(0)), m, e / 1e6);
     cycles += c, macs += m, energy += e;
   }
-  fmt::print("  {:<44} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12.3f}\n", "total", "", "", cycles, "",
-             macs, energy / 1e6);
+  fmt::print("  {:<{}} {:<8} {:<8} {:>12} {:>12} {:>14} {:>12.3f}\n", "total", width, "", "",
+             cycles, "", macs, energy / 1e6);
 }
 
 }  // namespace

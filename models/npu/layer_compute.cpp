@@ -44,19 +44,26 @@ npu_error read_raw(const Layer& l, const Formats& f, const MemoryReader& read, R
   return NPU_ERR_NONE;
 }
 
+// Activations and weights into working buffers of T (int8_t or float).
+template <typename T, typename Unpack>
+void unpack_tensors(const Layer& l, const Formats& f, const RawOperands& raw, std::vector<T>& in,
+                    std::vector<T>& in2, std::vector<T>& w, Unpack unpack) {
+  const uint64_t in_n = l.in_elements(), w_n = l.weight_elements();
+  in.resize(in_n);
+  in2.resize(l.op == Op::kAdd ? in_n : 0);
+  w.resize(w_n);
+  unpack(raw.in.data(), in_n, f.act_bits, in.data());
+  if (!in2.empty()) unpack(raw.in2.data(), in_n, f.act_bits, in2.data());
+  unpack(raw.w.data(), w_n, f.weight_bits, w.data());
+}
+
 }  // namespace
 
 npu_error read_int_operands(const Layer& l, const Formats& f, const MemoryReader& read,
                             IntOperands& ops, std::string& why) {
   RawOperands raw;
   if (npu_error e = read_raw(l, f, read, raw, why)) return e;
-  const uint64_t in_n = l.in_elements(), w_n = l.weight_elements();
-  ops.in.resize(in_n);
-  ops.in2.resize(l.op == Op::kAdd ? in_n : 0);
-  ops.w.resize(w_n);
-  unpack_int(raw.in.data(), in_n, f.act_bits, ops.in.data());
-  if (!ops.in2.empty()) unpack_int(raw.in2.data(), in_n, f.act_bits, ops.in2.data());
-  unpack_int(raw.w.data(), w_n, f.weight_bits, ops.w.data());
+  unpack_tensors(l, f, raw, ops.in, ops.in2, ops.w, unpack_int);
   ops.bias.assign(size_t(l.out_c), 0);
   ops.mult.assign(size_t(l.out_c), l.mult);
   ops.shift.assign(size_t(l.out_c), l.shift);
@@ -78,13 +85,7 @@ npu_error read_float_operands(const Layer& l, const Formats& f, const MemoryRead
                               FloatOperands& ops, std::string& why) {
   RawOperands raw;
   if (npu_error e = read_raw(l, f, read, raw, why)) return e;
-  const uint64_t in_n = l.in_elements(), w_n = l.weight_elements();
-  ops.in.resize(in_n);
-  ops.in2.resize(l.op == Op::kAdd ? in_n : 0);
-  ops.w.resize(w_n);
-  unpack_float(raw.in.data(), in_n, f.act_bits, ops.in.data());
-  if (!ops.in2.empty()) unpack_float(raw.in2.data(), in_n, f.act_bits, ops.in2.data());
-  unpack_float(raw.w.data(), w_n, f.weight_bits, ops.w.data());
+  unpack_tensors(l, f, raw, ops.in, ops.in2, ops.w, unpack_float);
   ops.bias.clear();
   if (l.has_bias()) {
     ops.bias.resize(size_t(l.out_c));

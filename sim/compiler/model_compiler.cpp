@@ -208,7 +208,7 @@ class Compiler {
       for (int in : n.inputs) l.inputs.push_back(resolve(in));
       l.output = n.output;
       if (is_activation(n)) set_activation(l, n);
-      if (n.kind == OpKind::kGemm) note_flatten(l, n.inputs[0]);
+      if (n.kind == OpKind::kGemm) l.flatten_from = flattened_from(n.inputs[0]);
       const bool fusable =
           n.kind == OpKind::kConv || n.kind == OpKind::kGemm || n.kind == OpKind::kAdd;
       const std::vector<int> users = g_.consumers(n.output);
@@ -223,11 +223,16 @@ class Compiler {
     }
   }
 
-  void note_flatten(Layer& l, int gemm_input) {
-    const Node* p = producer(gemm_input);
-    if (!p || p->kind != OpKind::kFlatten) return;
+  // A vector value whose memory holds a C x H x W tensor (H*W > 1) in NHWC
+  // order: a Flatten of it, possibly through element-wise Relu/Clip. Returns
+  // that tensor's value, or -1. (ONNX orders the vector channel-major.)
+  int flattened_from(int value) const {
+    const Node* p = producer(value);
+    if (!p) return -1;
+    if (p->kind == OpKind::kRelu || p->kind == OpKind::kClip) return flattened_from(p->inputs[0]);
+    if (p->kind != OpKind::kFlatten) return -1;
     const Shape& s = g_.shape(p->inputs[0]);
-    if (s.h * s.w > 1) l.flatten_from = resolve(p->inputs[0]);
+    return s.h * s.w > 1 ? resolve(p->inputs[0]) : flattened_from(p->inputs[0]);
   }
 
   size_t unit_index(const std::string& name, const std::string& context) const {
@@ -327,7 +332,10 @@ class Compiler {
 
   // ---- tensors
   int new_tensor(int value, Fmt f, QParams q) {
-    const Shape& s = g_.shape(value);
+    // A flattened vector keeps the NHWC order of the tensor it came from:
+    // the table records that shape so readers (argmax) know the order.
+    const int source = flattened_from(value);
+    const Shape& s = g_.shape(source >= 0 ? source : value);
     hpvm_tensor_t t{};
     t.offset = arena_bytes_;
     const uint64_t elems = uint64_t(s.elements());
@@ -430,7 +438,9 @@ class Compiler {
 
   void fill_geometry(const Layer& l, npu_desc_t& d) const {
     const Node& n = *l.main;
-    const Shape& is = g_.shape(l.inputs[0]);
+    // The node's own input shape: after a Flatten it is the vector, while
+    // l.inputs[0] names the (same bytes) tensor before the Flatten.
+    const Shape& is = g_.shape(n.inputs[0]);
     const Shape& os = g_.shape(l.output);
     d.op = uint32_t(l.op);
     d.in_h = uint16_t(is.h), d.in_w = uint16_t(is.w), d.in_c = uint16_t(is.c);

@@ -556,6 +556,16 @@ class Importer {
     emit(n, make_node(n, OpKind::kAdd, {a, b}), g_.shape(a));
   }
 
+  // Dims of a constant that broadcasts per channel: after a Conv (N x C x H x W)
+  // only [C, 1, 1] / [1, C, 1, 1] (a [C] vector would broadcast along W);
+  // after a Gemm (N x C) [C] / [1, C].
+  static bool per_channel_dims(const std::vector<int64_t>& d, bool conv) {
+    if (conv)
+      return (d.size() == 3 && d[1] == 1 && d[2] == 1) ||
+             (d.size() == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1);
+    return d.size() == 1 || (d.size() == 2 && d[0] == 1);
+  }
+
   // x + constant per-channel vector after a Conv/Gemm: becomes its bias.
   void fold_bias_add(const onnx::NodeProto& n, int data_input, int const_input) {
     const int x = value(n, data_input);
@@ -563,10 +573,10 @@ class Importer {
     Node* p = sole_producer(x, OpKind::kGemm);
     if (!p) p = sole_producer(x, OpKind::kConv);
     const int ch = g_.shape(x).c;
-    if (!p || int64_t(c.f.size()) != ch)
+    if (!p || int64_t(c.f.size()) != ch || !per_channel_dims(c.dims, p->kind == OpKind::kConv))
       fail_node(n,
                 "adding a constant is supported only as a per-channel bias right after a "
-                "Conv/Gemm/MatMul");
+                "Conv ([C, 1, 1] or [1, C, 1, 1]) or a Gemm/MatMul ([N] or [1, N])");
     if (p->bias.empty()) p->bias.assign(size_t(ch), 0.0f);
     for (int i = 0; i < ch; ++i) p->bias[size_t(i)] += c.f[size_t(i)];
     check_declared(n, n.output(0), g_.shape(x));

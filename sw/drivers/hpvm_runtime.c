@@ -189,22 +189,35 @@ void hpvm_convert(const hpvm_step_t *step, const hpvm_tensor_t *src_t, const uin
   }
 }
 
+/* Element e of the tensor in ONNX (channel-major) order: memory is NHWC. */
+static uint32_t nhwc_index(const hpvm_tensor_t *t, uint32_t e) {
+  const uint32_t hw = (uint32_t)t->h * t->w;
+  if (hw == 1) return e;
+  return (e % hw) * t->c + e / hw;
+}
+
 uint32_t hpvm_argmax(const hpvm_tensor_t *t, const uint8_t *data) {
   const uint32_t n = hpvm_elements(t);
   uint32_t best = 0;
   if (is_float_format(t->format)) {
-    float m = get_float(t->format, data, 0);
-    for (uint32_t i = 1; i < n; ++i) {
-      const float v = get_float(t->format, data, i);
+    float m = get_float(t->format, data, nhwc_index(t, 0));
+    for (uint32_t e = 1; e < n; ++e) {
+      const float v = get_float(t->format, data, nhwc_index(t, e));
       if (v > m || !(m == m)) {
-        if (v == v) { m = v; best = i; }
+        if (v == v) {
+          m = v;
+          best = e;
+        }
       }
     }
   } else {
-    int32_t m = get_int(t->format, data, 0);
-    for (uint32_t i = 1; i < n; ++i) {
-      const int32_t v = get_int(t->format, data, i);
-      if (v > m) { m = v; best = i; }
+    int32_t m = get_int(t->format, data, nhwc_index(t, 0));
+    for (uint32_t e = 1; e < n; ++e) {
+      const int32_t v = get_int(t->format, data, nhwc_index(t, e));
+      if (v > m) {
+        m = v;
+        best = e;
+      }
     }
   }
   return best;

@@ -67,7 +67,9 @@ void hpvm_convert(const hpvm_step_t *step, const hpvm_tensor_t *src_t, const uin
                   const hpvm_tensor_t *dst_t, uint8_t *dst);
 
 /* Index of the largest element (the first one on ties) of a tensor in
- * memory; float formats compare numerically (a NaN never wins; -0 == +0). */
+ * memory, counted in ONNX's channel-major order (c, y, x) although memory is
+ * NHWC, so it is the class index of a flattened output; float formats
+ * compare numerically (a NaN never wins; -0 == +0). */
 uint32_t hpvm_argmax(const hpvm_tensor_t *t, const uint8_t *data);
 
 #ifdef __cplusplus

@@ -77,3 +77,59 @@ if(HPVP_BUILD_FIRMWARE AND TARGET hpvp_rtl)
     ${CMAKE_SOURCE_DIR}/configs/biglittle_rtl.yaml ${_fw}/npu_net.elf)
   set_tests_properties(wave.rtl_and_systemc PROPERTIES LABELS "integration;equivalence" TIMEOUT 300)
 endif()
+
+# Model compiler (sim/compiler): `vp compile` rejects bad models and
+# mappings with exit 125 and a one-line message naming the file / unit /
+# layer; with the runner firmware, `vp eval` accuracy and determinism on
+# Fashion-MNIST and `vp run --model` per-layer stats of a zoo model.
+set(_biglittle ${CMAKE_SOURCE_DIR}/configs/biglittle.yaml)
+set(_bad_models ${CMAKE_SOURCE_DIR}/tests/data/bad_models)
+set(_fmnist_onnx ${CMAKE_SOURCE_DIR}/zoo/fashion_mnist/fashion_mnist_cnn.onnx)
+set(_fmnist_workload ${CMAKE_SOURCE_DIR}/configs/workloads/fashion_mnist.yaml)
+set(_bad_out ${CMAKE_CURRENT_BINARY_DIR}/bad_model.hpvm)
+hpvp_vp_test(vp.compile.bad_model.truncated --exit 125
+  --stderr "^vp: model error: .*/truncated\\.onnx: not a valid ONNX model \\(.*truncated or corrupt\\)$"
+  -- ${_vp} compile --config ${_biglittle} --model ${_bad_models}/truncated.onnx --map big0 -o ${_bad_out})
+hpvp_vp_test(vp.compile.bad_model.empty --exit 125
+  --stderr "^vp: model error: .*/empty\\.onnx: empty file"
+  -- ${_vp} compile --config ${_biglittle} --model ${_bad_models}/empty.onnx --map big0 -o ${_bad_out})
+hpvp_vp_test(vp.compile.bad_model.text --exit 125
+  --stderr "^vp: model error: .*/text\\.onnx: not a valid ONNX model"
+  -- ${_vp} compile --config ${_biglittle} --model ${_bad_models}/text.onnx --map big0 -o ${_bad_out})
+hpvp_vp_test(vp.compile.bad_model.unsupported_op --exit 125
+  --stderr "^vp: model error: .*/sigmoid\\.onnx: node 'gate' \\(op Sigmoid\\): unsupported operator"
+  -- ${_vp} compile --config ${_biglittle} --model ${_bad_models}/sigmoid.onnx --map big0 -o ${_bad_out})
+hpvp_vp_test(vp.compile.unknown_unit --exit 125
+  --stderr "^vp: model error: .*unknown unit 'npu9'.*big0, big1, little0, little1"
+  -- ${_vp} compile --config ${_biglittle} --model ${_fmnist_onnx} --map npu9 -o ${_bad_out})
+hpvp_vp_test(vp.compile.unknown_layer --exit 125
+  --stderr "^vp: model error: .*no layer named 'conv99'"
+  -- ${_vp} compile --config ${_biglittle} --model ${_fmnist_onnx} --map big0,conv99=little0
+  -o ${_bad_out})
+
+if(HPVP_BUILD_FIRMWARE)
+  if(EXISTS /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz)
+    add_test(NAME vp.eval.fashion_mnist_accuracy COMMAND ${_it}/model_eval_accuracy.sh ${_vp}
+      ${_biglittle} ${_fmnist_workload} ${_fw}/model_runner.elf)
+    add_test(NAME vp.eval.deterministic COMMAND ${_it}/model_eval_deterministic.sh ${_vp}
+      ${_biglittle} ${_fmnist_workload})
+    set_tests_properties(vp.eval.fashion_mnist_accuracy vp.eval.deterministic PROPERTIES
+      LABELS integration TIMEOUT 120)
+  else()
+    message(STATUS "Fashion-MNIST not in /usr/share/datasets: vp eval tests not registered")
+  endif()
+  if(DEFINED HPVP_ZOO_DIR)
+    add_test(NAME vp.run_model.resnet8_stats COMMAND ${_it}/model_run_stats.sh ${_vp} ${_biglittle}
+      ${_fw}/model_runner.elf ${HPVP_ZOO_DIR}/resnet8.onnx big0
+      "big0,/stages/stages.1/conv1/Conv=little0,/fc/Gemm=little1")
+    # The issue's 224x224 networks end to end: per-layer cycles and energy.
+    add_test(NAME vp.run_model.resnet18_stats COMMAND ${_it}/model_run_stats.sh ${_vp}
+      ${_biglittle} ${_fw}/model_runner.elf ${HPVP_ZOO_DIR}/resnet18.onnx big0
+      "big0,/fc/Gemm=little0")
+    add_test(NAME vp.run_model.mobilenet_v2_stats COMMAND ${_it}/model_run_stats.sh ${_vp}
+      ${_biglittle} ${_fw}/model_runner.elf ${HPVP_ZOO_DIR}/mobilenet_v2.onnx little0
+      "little0,/features/features.0/features.0.0/Conv=big0")
+    set_tests_properties(vp.run_model.resnet8_stats vp.run_model.resnet18_stats
+      vp.run_model.mobilenet_v2_stats PROPERTIES LABELS integration TIMEOUT 300)
+  endif()
+endif()
