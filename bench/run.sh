@@ -11,6 +11,9 @@
 #     int8 layers next to a plain host int8 GEMM, and their ratio.
 #  5. RTL MAC array (rtl/, verilated): RTL clock cycles per host second of
 #     8x8 and 16x16 arrays in the bare C++ harness (docs/rtl.md).
+#  6. Model evaluation: `vp eval` of the Fashion-MNIST CNN on the 10,000 test
+#     images, int8 alone and int8 + int4 (target: well under a minute), and
+#     `vp run --model` of ResNet-18 / MobileNetV2 (host seconds per image).
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,3 +59,25 @@ if [ -x "$build/bench/bench_rtl_cosim" ]; then
 else
   echo "(not built: Verilator missing)"
 fi
+
+echo "== Model evaluation: Fashion-MNIST CNN, 10,000 test images through the platform"
+workload="$root/configs/workloads/fashion_mnist.yaml"
+if [ -r /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
+  for maps in "--map big0" "--map big0 --map little0"; do
+    # shellcheck disable=SC2086
+    "$build/sim/vp" eval --config "$root/configs/biglittle.yaml" --workload "$workload" $maps \
+      | grep -E "big0|little0|fp32|wall"
+  done
+else
+  echo "  Fashion-MNIST not installed (dataset-fashion-mnist)"
+fi
+
+echo "== Model run: ResNet-18 and MobileNetV2 (224x224) on big0, one image"
+tmp=$(mktemp -d)
+for net in resnet18 mobilenet_v2; do
+  "$build/sim/vp" compile --config "$root/configs/biglittle.yaml" --model "$build/zoo/$net.onnx" \
+    --map big0 -o "$tmp/$net.hpvm" > /dev/null
+  "$build/sim/vp" run --config "$root/configs/biglittle.yaml" --firmware "$build/sw/model_runner.elf" \
+    --model "$tmp/$net.hpvm" 2>&1 >/dev/null | sed "s/^/  $net: /"
+done
+rm -rf "$tmp"

@@ -18,20 +18,6 @@ const hpvm_header_t& header_of(const std::vector<uint8_t>& image) {
   return *hpvm_header(image.data());
 }
 
-// hpvm_check_image leaves tensors unchecked: one outside the image and its
-// arena would make the NPUs write over the inputs placed after the arena.
-void check_tensors(const std::vector<uint8_t>& image, const std::string& path) {
-  const hpvm_header_t& h = header_of(image);
-  const uint64_t limit = uint64_t{h.arena_offset} + h.arena_bytes;
-  for (uint32_t i = 0; i < h.n_tensors; ++i) {
-    const hpvm_tensor_t* t = hpvm_tensor(image.data(), i);
-    if (uint64_t{t->offset} + t->bytes > limit)
-      throw WorkloadError(fmt::format(
-          "model image {}: tensor {} [{}, {}) lies outside the image and its arena ({} bytes)",
-          path, i, t->offset, uint64_t{t->offset} + t->bytes, limit));
-  }
-}
-
 // The bytes the loaded ELF puts at `addr`, if a segment's file part holds them.
 bool initial_bytes(const ElfImage& elf, uint64_t addr, void* out, size_t len) {
   for (const ElfSegment& seg : elf.segments) {
@@ -89,7 +75,6 @@ void check_model_image(const std::vector<uint8_t>& image, const std::string& pat
   const hpvm_check c = hpvm_check_image(image.data(), image.size(), 1);
   if (c != HPVM_OK)
     throw WorkloadError(fmt::format("model image {}: {}", path, hpvm_check_name(c)));
-  check_tensors(image, path);
 }
 
 WorkloadPlacement place_workload(const ElfImage& firmware, const WorkloadBlobs& blobs) {

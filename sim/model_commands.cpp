@@ -1,7 +1,11 @@
 #include "model_commands.h"
 
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
+#include <exception>
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
@@ -76,7 +80,15 @@ std::vector<compiler::TargetUnit> target_units(const PlatformConfig& cfg) {
   for (const NpuConfig& n : cfg.npus) {
     compiler::TargetUnit u;
     u.name = n.name;
-    u.slot = unsigned((n.base - NPU_SLOT_BASE(0)) / (NPU_SLOT_BASE(1) - NPU_SLOT_BASE(0)));
+    u.slot = NPU_MAX_SLOTS;
+    for (unsigned i = 0; i < NPU_MAX_SLOTS; ++i)
+      if (n.base == NPU_SLOT_BASE(i)) u.slot = i;
+    if (u.slot == NPU_MAX_SLOTS)
+      throw CompileError(
+          fmt::format("{}: npu '{}' at 0x{:x} is not at an NPU slot address "
+                      "(NPU_SLOT_BASE(0..{}) = 0x{:x} + 0x1000 * i), so the "
+                      "model_runner firmware cannot find it",
+                      n.location, n.name, n.base, NPU_MAX_SLOTS - 1, NPU_SLOT_BASE(0)));
     u.config = n.npu;
     out.push_back(u);
   }
@@ -190,6 +202,8 @@ struct EvalJob {
   std::vector<uint16_t> reference;  // host predictions
   SimulationResult vp;
   bool vp_done = false;
+  std::string stats_name;    // file in --stats-dir
+  std::string child_status;  // how the simulation process ended, if abnormally
   pid_t pid = -1;
   int fd = -1;
 };
@@ -238,7 +252,7 @@ void write_all(int fd, const std::string& buf) {
     o.firmware = firmware;
     o.quiet = true;
     if (!eo.stats_dir.empty())
-      o.stats = (std::filesystem::path(eo.stats_dir) / (job.label + ".json")).string();
+      o.stats = (std::filesystem::path(eo.stats_dir) / job.stats_name).string();
     WorkloadBlobs b;
     b.model_path = job.label;
     b.model_image = job.model.image;
@@ -327,7 +341,10 @@ void collect_children(std::vector<EvalJob>& jobs, ProgressBar& bar) {
         fds.push_back({jobs[i].fd, POLLIN, 0});
         which.push_back(i);
       }
-    if (::poll(fds.data(), fds.size(), 200) < 0) break;
+    if (::poll(fds.data(), fds.size(), 200) < 0) {
+      if (errno == EINTR) continue;
+      throw CompileError(fmt::format("poll() failed: {}", std::strerror(errno)));
+    }
     for (size_t k = 0; k < fds.size(); ++k) {
       if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       EvalJob& job = jobs[which[k]];
@@ -344,8 +361,65 @@ void collect_children(std::vector<EvalJob>& jobs, ProgressBar& bar) {
       --open;
       int status = 0;
       ::waitpid(job.pid, &status, 0);
+      job.pid = -1;
+      if (WIFSIGNALED(status))
+        job.child_status =
+            fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+      else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        job.child_status = fmt::format("exit status {}", WEXITSTATUS(status));
     }
   }
+}
+
+// Forks up to --jobs simulations at a time and collects their results.
+void run_children(const EvalOptions& o, const PlatformConfig& cfg, const compiler::Dataset& data,
+                  const std::string& firmware, std::vector<EvalJob>& jobs, ProgressBar& bar) {
+  for (size_t first = 0; first < jobs.size(); first += o.jobs) {
+    const size_t last = std::min(jobs.size(), first + o.jobs);
+    for (size_t i = first; i < last; ++i) {
+      int pipefd[2];
+      if (::pipe(pipefd) != 0)
+        throw CompileError(fmt::format("pipe() failed: {}", std::strerror(errno)));
+      std::fflush(stdout);
+      std::fflush(stderr);
+      const pid_t pid = ::fork();
+      if (pid < 0) {
+        ::close(pipefd[0]);
+        ::close(pipefd[1]);
+        throw CompileError(fmt::format("fork() failed: {}", std::strerror(errno)));
+      }
+      if (pid == 0) {
+        ::close(pipefd[0]);
+        run_child(o, cfg, jobs[i], data, firmware, pipefd[1]);
+      }
+      ::close(pipefd[1]);
+      jobs[i].pid = pid;
+      jobs[i].fd = pipefd[0];
+    }
+    collect_children(jobs, bar);
+  }
+}
+
+// After an error: stop and reap every child still running.
+void reap_children(std::vector<EvalJob>& jobs) {
+  for (EvalJob& j : jobs) {
+    if (j.fd >= 0) ::close(j.fd), j.fd = -1;
+    if (j.pid > 0) {
+      ::kill(j.pid, SIGTERM);
+      ::waitpid(j.pid, nullptr, 0);
+      j.pid = -1;
+    }
+  }
+}
+
+// "<index>-<unit>[+N].json": unique per mapping and safe as a file name.
+std::string stats_file_name(size_t index, const compiler::Mapping& m) {
+  std::string name = fmt::format("{}-{}", index, m.default_unit.empty() ? "map" : m.default_unit);
+  if (!m.per_layer.empty()) name += fmt::format("+{}", m.per_layer.size());
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '+' && ch != '_')
+      ch = '_';
+  return name + ".json";
 }
 
 double accuracy(const std::vector<uint16_t>& pred, const std::vector<uint8_t>& labels) {
@@ -461,6 +535,9 @@ int run_eval(const EvalOptions& o) {
         fmt::format("{}: vp eval needs a dataset with images and labels", o.workload));
   compiler::Dataset data = compiler::read_idx(p.spec.dataset_images, p.spec.dataset_labels);
   if (o.limit) data = data.first(o.limit);
+  const compiler::Shape& in = p.graph.shape(p.graph.input);
+  compiler::check_input_shape(data, uint32_t(in.c), uint32_t(in.h), uint32_t(in.w),
+                              p.spec.dataset_images);
   const std::string firmware = o.firmware.empty() ? default_firmware() : o.firmware;
   if (!std::filesystem::exists(firmware))
     throw CompileError(
@@ -472,6 +549,7 @@ int run_eval(const EvalOptions& o) {
     EvalJob j;
     j.mapping = m;
     j.label = m.describe();
+    j.stats_name = stats_file_name(jobs.size(), m);
     j.precision = precision_of(cfg, m);
     j.model = compile_one(p, cfg, m);
     jobs.push_back(std::move(j));
@@ -483,30 +561,25 @@ int run_eval(const EvalOptions& o) {
 
   // Host side (fp32 and the references) runs while the children simulate.
   double fp32 = 0;
+  std::exception_ptr host_error;
   std::thread host([&] {
-    for (auto& j : jobs) j.reference = host_reference(j, data);
-    fp32 = fp32_accuracy(p.graph, p.spec.input, data);
-  });
-  for (size_t first = 0; first < jobs.size(); first += o.jobs) {
-    const size_t last = std::min(jobs.size(), first + o.jobs);
-    for (size_t i = first; i < last; ++i) {
-      int pipefd[2];
-      if (::pipe(pipefd) != 0) throw CompileError("pipe() failed");
-      std::fflush(stdout);
-      std::fflush(stderr);
-      const pid_t pid = ::fork();
-      if (pid == 0) {
-        ::close(pipefd[0]);
-        run_child(o, cfg, jobs[i], data, firmware, pipefd[1]);
-      }
-      ::close(pipefd[1]);
-      jobs[i].pid = pid;
-      jobs[i].fd = pipefd[0];
+    try {
+      for (auto& j : jobs) j.reference = host_reference(j, data);
+      fp32 = fp32_accuracy(p.graph, p.spec.input, data);
+    } catch (...) {
+      host_error = std::current_exception();
     }
-    collect_children(jobs, bar);
+  });
+  try {
+    run_children(o, cfg, data, firmware, jobs, bar);
+  } catch (...) {
+    reap_children(jobs);
+    host.join();
+    throw;
   }
   bar.finish();
   host.join();
+  if (host_error) std::rethrow_exception(host_error);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   print_report(p, cfg, data, jobs, fp32, wall);
   if (!o.json.empty()) write_json(o.json, p, cfg, data, jobs, fp32, wall);
@@ -514,7 +587,8 @@ int run_eval(const EvalOptions& o) {
   for (const EvalJob& j : jobs) {
     if (!j.vp_done || j.vp.exit_code != 0) {
       fmt::print(stderr, "vp eval: mapping {}: the VP run failed ({})\n", j.label,
-                 j.vp_done ? j.vp.reason : "no result");
+                 j.vp_done ? j.vp.reason
+                           : "no result" + (j.child_status.empty() ? "" : ": " + j.child_status));
       rc = kExitVpError;
     } else if (identical(j.vp.predictions, j.reference) != data.count) {
       fmt::print(stderr, "vp eval: mapping {}: VP and host reference predictions differ\n",

@@ -1,5 +1,6 @@
 #include "progress_bar.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@ void ProgressBar::draw() {
   const int width = labels_.size() > 1 ? 20 : 40;
   std::string line = "\r";
   for (size_t j = 0; j < totals_.size(); ++j) {
-    const double f = totals_[j] ? double(done_[j]) / totals_[j] : 1.0;
+    const double f = totals_[j] ? std::min(1.0, double(done_[j]) / totals_[j]) : 1.0;
     const int fill = int(f * width);
     line += fmt::format("{}{}[{}{}] {}/{} ", labels_[j], labels_[j].empty() ? "" : " ",
                         std::string(size_t(fill), '#'), std::string(size_t(width - fill), ' '),

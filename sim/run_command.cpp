@@ -229,10 +229,12 @@ WorkloadBlobs workload_from_options(const RunOptions& o) {
     d = compiler::random_inputs(o.random_inputs, t->h, t->w, t->c, o.seed);
   }
   if (o.limit) d = d.first(o.limit);
-  if (d.input_bytes() != shape.input_bytes())
-    throw std::runtime_error(fmt::format("{}: inputs of {} bytes, the model {} wants {}",
-                                         o.input_images, d.input_bytes(), o.model,
-                                         shape.input_bytes()));
+  {
+    const auto* t =
+        hpvm_tensor(b.model_image.data(), hpvm_header(b.model_image.data())->input_tensor);
+    compiler::check_input_shape(d, t->c, t->h, t->w,
+                                o.input_images.empty() ? "random inputs" : o.input_images);
+  }
   b.inputs = std::move(d.pixels);
   b.n_inputs = d.count;
   b.input_bytes = d.input_bytes();

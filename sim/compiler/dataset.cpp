@@ -85,6 +85,15 @@ Dataset read_idx(const std::string& images, const std::string& labels) {
   return d;
 }
 
+void check_input_shape(const Dataset& d, uint32_t c, uint32_t h, uint32_t w,
+                       const std::string& file) {
+  if (d.h != h || d.w != w || d.c != c)
+    throw CompileError(
+        fmt::format("{}: inputs are {}x{}x{} (H x W x C), the network input is "
+                    "{}x{}x{}",
+                    file, d.h, d.w, d.c, h, w, c));
+}
+
 Dataset random_inputs(uint32_t count, uint32_t h, uint32_t w, uint32_t c, uint64_t seed) {
   Dataset d;
   d.count = count;

@@ -24,6 +24,11 @@ struct Dataset {
 // optional labels (ubyte, 1 dim N). Throws CompileError naming the file.
 Dataset read_idx(const std::string& images, const std::string& labels = "");
 
+// Throws CompileError naming `file` unless one input of `d` is an
+// h x w x c image (HWC bytes) as the network wants.
+void check_input_shape(const Dataset& d, uint32_t c, uint32_t h, uint32_t w,
+                       const std::string& file);
+
 // `count` inputs of h x w x c uniform random bytes from `seed`.
 Dataset random_inputs(uint32_t count, uint32_t h, uint32_t w, uint32_t c, uint64_t seed);
 

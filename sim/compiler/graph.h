@@ -1,7 +1,7 @@
 // The model compiler's network representation: a float DAG of NPU-mappable
 // operations, batch 1, as produced by the importers (onnx_import,
-// scalesim_csv) after BatchNorm folding and shape checks. The quantizer
-// (quantize.h) turns it into an HPVM model image.
+// scalesim_csv) after BatchNorm folding and shape checks. The model
+// compiler (model_compiler.h) turns it into an HPVM model image.
 #pragma once
 
 #include <cstdint>

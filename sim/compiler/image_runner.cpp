@@ -17,18 +17,6 @@ ImageRunner::ImageRunner(std::vector<uint8_t> image, const std::string& origin)
   if (h.image_bytes != mem_.size())
     throw CompileError(
         fmt::format("{}: {} bytes, the header says {}", origin, mem_.size(), h.image_bytes));
-  for (uint32_t i = 0; i < h.n_tensors; ++i) {
-    const hpvm_tensor_t* t = hpvm_tensor(mem_.data(), i);
-    if (uint64_t(t->offset) + t->bytes > uint64_t(h.arena_offset) + h.arena_bytes)
-      throw CompileError(fmt::format("{}: tensor {} lies outside the arena", origin, i));
-  }
-  for (uint32_t i = 0; i < h.n_steps; ++i) {
-    const hpvm_step_t* s = hpvm_step(mem_.data(), i);
-    const bool ok = s->kind == HPVM_STEP_NPU ? uint64_t(s->first) + s->count <= h.n_descs
-                                             : s->kind == HPVM_STEP_CONVERT &&
-                                                   s->first < h.n_tensors && s->count < h.n_tensors;
-    if (!ok) throw CompileError(fmt::format("{}: step {} is malformed", origin, i));
-  }
   mem_.resize(size_t(h.arena_offset) + h.arena_bytes, 0);
   hpvm_relocate(mem_.data(), 0);
   const hpvm_tensor_t* in = hpvm_tensor(mem_.data(), h.input_tensor);

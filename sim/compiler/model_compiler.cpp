@@ -22,8 +22,13 @@ using npu::Precision;
 
 std::string Mapping::describe() const {
   if (per_layer.empty()) return default_unit;
-  return fmt::format("{} (+{} per-layer)", default_unit.empty() ? "-" : default_unit,
-                     per_layer.size());
+  if (per_layer.size() > 2)
+    return fmt::format("{} (+{} per-layer)", default_unit.empty() ? "-" : default_unit,
+                       per_layer.size());
+  std::string s = default_unit;
+  for (const auto& [layer, unit] : per_layer)
+    s += fmt::format("{}{}={}", s.empty() ? "" : ",", layer, unit);
+  return s;
 }
 
 std::vector<float> preprocess(const InputSpec& spec, const Shape& shape, const uint8_t* raw) {
@@ -92,6 +97,18 @@ uint32_t align_up(uint64_t v, uint32_t a = HPVM_ALIGN) {
   const uint64_t r = (v + a - 1) / a * a;
   if (r > 0xFFFFFFFFull) throw CompileError("model image larger than 4 GiB");
   return uint32_t(r);
+}
+
+// Descriptor fields are uint16 (dims, groups) and uint8 (kernel, stride,
+// padding): a model beyond them is an error, never a silent truncation.
+template <typename Field>
+Field narrow(int64_t v, const std::string& layer, const char* field) {
+  if (v < 0 || v > int64_t(std::numeric_limits<Field>::max()))
+    throw CompileError(
+        fmt::format("layer '{}': {} = {} does not fit the NPU descriptor field "
+                    "(0..{})",
+                    layer, field, v, int64_t(std::numeric_limits<Field>::max())));
+  return Field(v);
 }
 
 // real = scale * (q - zp)
@@ -168,7 +185,7 @@ class Compiler {
     calibrate();
     create_input_tensors();
     for (size_t i = 0; i < layers_.size(); ++i) emit_layer(i);
-    if (native_.find(resolve(g_.output)) == native_.end())
+    if (native_.find(resolve(g_.output)) == native_.end() || resolve(g_.output) == g_.input)
       throw CompileError("the graph output is not computed by any NPU layer");
     return write_image();
   }
@@ -209,6 +226,7 @@ class Compiler {
       l.output = n.output;
       if (is_activation(n)) set_activation(l, n);
       if (n.kind == OpKind::kGemm) l.flatten_from = flattened_from(n.inputs[0]);
+      check_flatten_readers(n);
       const bool fusable =
           n.kind == OpKind::kConv || n.kind == OpKind::kGemm || n.kind == OpKind::kAdd;
       const std::vector<int> users = g_.consumers(n.output);
@@ -221,6 +239,19 @@ class Compiler {
       }
       layers_.push_back(l);
     }
+  }
+
+  // A flattened spatial tensor keeps its NHWC bytes; only Gemm (weights
+  // permuted) and element-wise Relu/Clip may read it.
+  void check_flatten_readers(const Node& n) const {
+    if (n.kind == OpKind::kGemm || n.kind == OpKind::kRelu || n.kind == OpKind::kClip) return;
+    for (int in : n.inputs)
+      if (flattened_from(in) >= 0)
+        throw CompileError(
+            fmt::format("node '{}' ({}) reads a Flatten of a C x H x W tensor with "
+                        "H*W > 1; only Gemm, Relu and Clip may follow such a "
+                        "Flatten",
+                        n.name, to_string(n.kind)));
   }
 
   // A vector value whose memory holds a C x H x W tensor (H*W > 1) in NHWC
@@ -339,7 +370,11 @@ class Compiler {
     hpvm_tensor_t t{};
     t.offset = arena_bytes_;
     const uint64_t elems = uint64_t(s.elements());
-    t.bytes = uint32_t((elems * uint64_t(format_bits(f)) + 7) / 8);
+    const uint64_t bytes = (elems * uint64_t(format_bits(f)) + 7) / 8;
+    if (bytes > 0xFFFFFFFFull)
+      throw CompileError(fmt::format("tensor '{}' needs {} bytes (more than 4 GiB)",
+                                     g_.values[size_t(value)].name, bytes));
+    t.bytes = uint32_t(bytes);
     // NHWC; a Gemm over M rows (SCALE-Sim) keeps them in h.
     t.h = uint16_t(s.h);
     t.w = uint16_t(s.w);
@@ -442,21 +477,24 @@ class Compiler {
     // l.inputs[0] names the (same bytes) tensor before the Flatten.
     const Shape& is = g_.shape(n.inputs[0]);
     const Shape& os = g_.shape(l.output);
+    const std::string& name = l.name;
+    auto u16 = [&](int64_t v, const char* field) { return narrow<uint16_t>(v, name, field); };
+    auto u8 = [&](int64_t v, const char* field) { return narrow<uint8_t>(v, name, field); };
     d.op = uint32_t(l.op);
-    d.in_h = uint16_t(is.h), d.in_w = uint16_t(is.w), d.in_c = uint16_t(is.c);
-    d.out_h = uint16_t(os.h), d.out_w = uint16_t(os.w), d.out_c = uint16_t(os.c);
+    d.in_h = u16(is.h, "in_h"), d.in_w = u16(is.w, "in_w"), d.in_c = u16(is.c, "in_c");
+    d.out_h = u16(os.h, "out_h"), d.out_w = u16(os.w, "out_w"), d.out_c = u16(os.c, "out_c");
     d.groups = 1;
     d.k_h = d.k_w = d.stride_h = d.stride_w = 1;
     if (l.op == npu::Op::kGemm) {  // [M = h][K = c] -> [M][N]
-      d.in_h = uint16_t(is.h * is.w), d.in_w = 1;
-      d.out_h = uint16_t(os.h * os.w), d.out_w = 1;
+      d.in_h = u16(int64_t(is.h) * is.w, "gemm M"), d.in_w = 1;
+      d.out_h = u16(int64_t(os.h) * os.w, "gemm M"), d.out_w = 1;
     }
     if (l.op == npu::Op::kConv2d || l.op == npu::Op::kMaxPool || l.op == npu::Op::kAvgPool) {
-      d.k_h = uint8_t(n.k_h), d.k_w = uint8_t(n.k_w);
-      d.stride_h = uint8_t(n.stride_h), d.stride_w = uint8_t(n.stride_w);
-      d.pad_top = uint8_t(n.pad_top), d.pad_left = uint8_t(n.pad_left);
-      d.pad_bottom = uint8_t(n.pad_bottom), d.pad_right = uint8_t(n.pad_right);
-      if (l.op == npu::Op::kConv2d) d.groups = uint16_t(n.groups);
+      d.k_h = u8(n.k_h, "k_h"), d.k_w = u8(n.k_w, "k_w");
+      d.stride_h = u8(n.stride_h, "stride_h"), d.stride_w = u8(n.stride_w, "stride_w");
+      d.pad_top = u8(n.pad_top, "pad_top"), d.pad_left = u8(n.pad_left, "pad_left");
+      d.pad_bottom = u8(n.pad_bottom, "pad_bottom"), d.pad_right = u8(n.pad_right, "pad_right");
+      if (l.op == npu::Op::kConv2d) d.groups = u16(n.groups, "groups");
     }
   }
 
@@ -554,9 +592,16 @@ class Compiler {
     std::vector<int32_t> bias(nc), mult(nc), shift(nc);
     for (int o = 0; o < out_c; ++o) {
       const float* row = &w[size_t(o) * per_out];
-      const double ws = quantize_row(row, per_out, unit.config.precision, &q[size_t(o) * per_out]);
-      const double acc_scale = double(in_q.scale) * ws;
       const double b = l.main->bias.empty() ? 0.0 : l.main->bias[size_t(o)];
+      // The int32 bias b / (in_scale * w_scale) must leave room for the
+      // products (|x - zp| * |w| <= 255 * 128 each): a channel with tiny
+      // weights but a real bias (pruned channels after BN folding) gets a
+      // larger weight scale instead of a saturated bias (as TFLite).
+      const double headroom = 2147483647.0 - double(per_out) * 255.0 * 128.0;
+      const double min_ws = headroom > 0 ? std::fabs(b) / (double(in_q.scale) * headroom) : 0.0;
+      const double ws =
+          quantize_row(row, per_out, unit.config.precision, min_ws, &q[size_t(o) * per_out]);
+      const double acc_scale = double(in_q.scale) * ws;
       bias[size_t(o)] = int32_t(std::clamp(std::llround(b / acc_scale),
                                            (long long)std::numeric_limits<int32_t>::min(),
                                            (long long)std::numeric_limits<int32_t>::max()));
@@ -572,8 +617,17 @@ class Compiler {
     d.d.flags |= NPU_FLAG_BIAS | NPU_FLAG_PER_CHANNEL;
   }
 
-  // Quantizes one output channel's weights; returns its scale.
-  static double quantize_row(const float* w, size_t n, Precision p, int8_t* q) {
+  // Quantizes one output channel's weights with a scale of at least
+  // `min_scale`; returns the scale.
+  static double quantize_row(const float* w, size_t n, Precision p, double min_scale, int8_t* q) {
+    const double ws = quantize_row_free(w, n, p, q);
+    if (ws >= min_scale) return ws;
+    const int top = p == Precision::kInt2 ? 1 : p == Precision::kInt4 ? 7 : 127;
+    for (size_t i = 0; i < n; ++i)
+      q[i] = int8_t(std::clamp(std::lround(w[i] / min_scale), long(-top), long(top)));
+    return min_scale;
+  }
+  static double quantize_row_free(const float* w, size_t n, Precision p, int8_t* q) {
     double max_abs = 0, sum_abs = 0;
     for (size_t i = 0; i < n; ++i) {
       max_abs = std::max(max_abs, double(std::fabs(w[i])));
@@ -750,6 +804,11 @@ class Compiler {
     h.image_bytes = at;
     h.arena_offset = at;
     h.arena_bytes = arena_bytes_;
+    if (uint64_t(at) + arena_bytes_ > 0xFFFFFFFFull)
+      throw CompileError(
+          fmt::format("image ({} bytes) and activation arena ({} bytes) exceed the "
+                      "32-bit address space",
+                      at, arena_bytes_));
 
     std::vector<hpvm_tensor_t> tensors = tensors_;
     for (auto& t : tensors) t.offset += h.arena_offset;

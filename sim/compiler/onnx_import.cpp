@@ -107,6 +107,10 @@ Constant to_constant(const onnx::TensorProto& t) {
   const int64_t have = int64_t(c.f.empty() ? c.i.size() : c.f.size());
   if (have != n)
     throw CompileError(fmt::format("{}: {} values for dims of {} elements", what, have, n));
+  for (size_t i = 0; i < c.f.size(); ++i)
+    if (!std::isfinite(c.f[i]))
+      throw CompileError(
+          fmt::format("{}: element {} is {} (weights must be finite)", what, i, c.f[i]));
   return c;
 }
 
@@ -192,11 +196,16 @@ class Importer {
     g_.values.push_back(Value{name, s});
     const int v = int(g_.values.size()) - 1;
     value_of_[name] = v;
+    value_uses_[v] = uses_[name];
     return v;
   }
+  // ONNX output 0 of `n` names value v too (folded node, Identity): v's
+  // readers are now those of the consumed name (one use: this node) plus the
+  // alias's.
   void alias(const onnx::NodeProto& n, int v) {
     if (n.output_size() < 1) fail_node(n, "no output");
     value_of_[n.output(0)] = v;
+    value_uses_[v] += uses_[n.output(0)] - 1;
   }
 
   // Shapes ONNX declares (inputs, outputs, value_info after shape inference):
@@ -399,7 +408,7 @@ class Importer {
     auto it = producer_.find(v);
     if (it == producer_.end()) return nullptr;
     Node& p = g_.nodes[size_t(it->second)];
-    if (p.kind != kind || uses_[g_.values[size_t(v)].name] != 1) return nullptr;
+    if (p.kind != kind || value_uses_[v] != 1) return nullptr;
     return &p;
   }
 
@@ -418,6 +427,9 @@ class Importer {
     const size_t nc = static_cast<size_t>(c);
     std::vector<float> mul(nc), add(nc);
     for (int i = 0; i < c; ++i) {
+      if (!(var.f[size_t(i)] + eps > 0))
+        fail_node(n, fmt::format("channel {}: variance + epsilon = {} is not positive", i,
+                                 var.f[size_t(i)] + eps));
       mul[size_t(i)] = scale.f[size_t(i)] / std::sqrt(var.f[size_t(i)] + eps);
       add[size_t(i)] = bias.f[size_t(i)] - mean.f[size_t(i)] * mul[size_t(i)];
     }
@@ -606,6 +618,10 @@ class Importer {
   void import_identity(const onnx::NodeProto& n) {
     if (n.op_type() == "Dropout" && n.output_size() > 1 && !n.output(1).empty())
       fail_node(n, "the mask output of Dropout is not supported");
+    if (n.input_size() > 0 && is_const(n.input(0))) {  // e.g. a shared parameter
+      consts_[n.output(0)] = consts_.at(n.input(0));
+      return;
+    }
     alias(n, value(n, 0));
   }
 
@@ -617,7 +633,8 @@ class Importer {
   std::map<std::string, int> value_of_;
   std::map<int, int> producer_;  // value -> node index
   std::map<std::string, std::vector<int64_t>> declared_;
-  std::map<std::string, int> uses_;
+  std::map<std::string, int> uses_;  // ONNX readers (nodes, graph outputs) per name
+  std::map<int, int> value_uses_;    // readers per value, through aliases
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "workload_spec.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 
@@ -51,7 +52,10 @@ WorkloadSpec load_workload_spec(const std::string& file) {
     s.input.mean = numbers(*in, "mean", s.input.mean);
     s.input.std = numbers(*in, "std", s.input.std);
     for (double sd : s.input.std)
-      if (sd == 0) in->fail("std", "standard deviations must be non-zero");
+      if (!std::isfinite(sd) || sd == 0)
+        in->fail("std", "standard deviations must be finite and non-zero");
+    for (double m : s.input.mean)
+      if (!std::isfinite(m)) in->fail("mean", "means must be finite");
     in->finish();
   }
   if (auto ds = root.optional_map("dataset")) {
@@ -93,11 +97,15 @@ std::vector<std::vector<uint8_t>> calibration_inputs(const WorkloadSpec& spec, c
                   ? random_inputs(spec.calibration_count, uint32_t(input.h), uint32_t(input.w),
                                   uint32_t(input.c), spec.seed)
                   : read_idx(spec.calibration_images).first(spec.calibration_count);
-  if (int64_t(d.input_bytes()) != input.elements() || int(d.c) != input.c)
-    throw CompileError(
-        fmt::format("{}: calibration inputs are {}x{}x{} (HxWxC), the network input "
-                    "is {} (CxHxW)",
-                    spec.calibration_images, d.h, d.w, d.c, to_string(input)));
+  check_input_shape(
+      d, uint32_t(input.c), uint32_t(input.h), uint32_t(input.w),
+      spec.calibration_images.empty() ? "random calibration inputs" : spec.calibration_images);
+  for (const auto* v : {&spec.input.mean, &spec.input.std})
+    if (v->size() != 1 && v->size() != size_t(input.c))
+      throw CompileError(
+          fmt::format("{}: input.{} has {} values; give 1 or one per input channel "
+                      "({})",
+                      spec.file, v == &spec.input.mean ? "mean" : "std", v->size(), input.c));
   std::vector<std::vector<uint8_t>> out;
   for (uint32_t i = 0; i < d.count; ++i) out.emplace_back(d.input(i), d.input(i) + d.input_bytes());
   return out;

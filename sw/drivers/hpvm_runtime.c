@@ -7,10 +7,10 @@
 
 uint32_t hpvm_crc32(uint32_t crc, const uint8_t *data, size_t len) {
   /* Nibble-table CRC: 16 words of table keep the firmware small. */
-  static const uint32_t kTable[16] = {
-      0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u,
-      0x4db26158u, 0x5005713cu, 0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
-      0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
+  static const uint32_t kTable[16] = {0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu,
+                                      0x76dc4190u, 0x6b6b51f4u, 0x4db26158u, 0x5005713cu,
+                                      0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
+                                      0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
   crc = ~crc;
   for (size_t i = 0; i < len; ++i) {
     crc ^= data[i];
@@ -22,17 +22,59 @@ uint32_t hpvm_crc32(uint32_t crc, const uint8_t *data, size_t len) {
 
 const char *hpvm_check_name(enum hpvm_check c) {
   switch (c) {
-    case HPVM_OK: return "ok";
-    case HPVM_BAD_MAGIC: return "not an HPVM model image (bad magic)";
-    case HPVM_BAD_VERSION: return "unsupported model image version";
-    case HPVM_BAD_SIZE: return "truncated or inconsistent model image";
-    case HPVM_BAD_CHECKSUM: return "model image checksum mismatch";
+    case HPVM_OK:
+      return "ok";
+    case HPVM_BAD_MAGIC:
+      return "not an HPVM model image (bad magic)";
+    case HPVM_BAD_VERSION:
+      return "unsupported model image version";
+    case HPVM_BAD_SIZE:
+      return "truncated or inconsistent model image";
+    case HPVM_BAD_CHECKSUM:
+      return "model image checksum mismatch";
+    case HPVM_BAD_TENSOR:
+      return "a tensor lies outside the arena or is smaller than its shape";
+    case HPVM_BAD_STEP:
+      return "a step names a missing descriptor or tensor";
   }
   return "?";
 }
 
 static int section_ok(uint32_t offset, uint64_t count, uint64_t size, uint32_t image_bytes) {
   return offset <= image_bytes && count * size <= image_bytes - offset;
+}
+
+/* Every tensor lies in the arena, holds its elements and has a format: the
+ * NPUs and the conversions then never write outside the arena. */
+static int tensors_ok(const uint8_t *image) {
+  const hpvm_header_t *h = hpvm_header(image);
+  const uint64_t end = (uint64_t)h->arena_offset + h->arena_bytes;
+  for (uint32_t i = 0; i < h->n_tensors; ++i) {
+    const hpvm_tensor_t *t = hpvm_tensor(image, i);
+    const unsigned f = t->format;
+    if (f != HPVM_FMT_INT8 && f != HPVM_FMT_INT4 && f != HPVM_FMT_FP16 && f != HPVM_FMT_FP32)
+      return 0;
+    const uint64_t need = ((uint64_t)hpvm_elements(t) * hpvm_format_bits(f) + 7u) / 8u;
+    if (t->offset < h->arena_offset || (uint64_t)t->offset + t->bytes > end || t->bytes < need)
+      return 0;
+  }
+  return 1;
+}
+
+static int steps_ok(const uint8_t *image) {
+  const hpvm_header_t *h = hpvm_header(image);
+  for (uint32_t i = 0; i < h->n_steps; ++i) {
+    const hpvm_step_t *s = hpvm_step(image, i);
+    int ok;
+    if (s->kind == HPVM_STEP_NPU)
+      ok = s->count != 0 && s->first < h->n_descs && s->count <= h->n_descs - s->first;
+    else
+      ok = s->kind == HPVM_STEP_CONVERT && s->first < h->n_tensors && s->count < h->n_tensors &&
+           hpvm_elements(hpvm_tensor(image, s->first)) ==
+               hpvm_elements(hpvm_tensor(image, s->count));
+    if (!ok) return 0;
+  }
+  return 1;
 }
 
 enum hpvm_check hpvm_check_image(const uint8_t *image, size_t bytes, int verify_crc) {
@@ -53,6 +95,8 @@ enum hpvm_check hpvm_check_image(const uint8_t *image, size_t bytes, int verify_
       !section_ok(h->meta_offset, h->meta_bytes, 1, n) || h->input_tensor >= h->n_tensors ||
       h->output_tensor >= h->n_tensors)
     return HPVM_BAD_SIZE;
+  if (!tensors_ok(image)) return HPVM_BAD_TENSOR;
+  if (!steps_ok(image)) return HPVM_BAD_STEP;
   if (verify_crc) {
     static const uint8_t kZero[4] = {0, 0, 0, 0};
     const size_t at = offsetof(hpvm_header_t, checksum);
@@ -84,10 +128,14 @@ void hpvm_relocate(uint8_t *image, uint32_t base) {
 
 unsigned hpvm_format_bits(unsigned format) {
   switch (format) {
-    case HPVM_FMT_INT8: return 8;
-    case HPVM_FMT_INT4: return 4;
-    case HPVM_FMT_FP16: return 16;
-    default: return 32;
+    case HPVM_FMT_INT8:
+      return 8;
+    case HPVM_FMT_INT4:
+      return 4;
+    case HPVM_FMT_FP16:
+      return 16;
+    default:
+      return 32;
   }
 }
 
@@ -127,14 +175,20 @@ static void set_float(unsigned format, uint8_t *p, uint32_t i, float v) {
 }
 static void set_bits(unsigned format, uint8_t *p, uint32_t i, uint32_t bits) {
   switch (format) {
-    case HPVM_FMT_INT8: p[i] = (uint8_t)bits; break;
-    case HPVM_FMT_INT4: npu_set_int4(p, i, (int32_t)(bits & 0xfu)); break;
+    case HPVM_FMT_INT8:
+      p[i] = (uint8_t)bits;
+      break;
+    case HPVM_FMT_INT4:
+      npu_set_int4(p, i, (int32_t)(bits & 0xfu));
+      break;
     case HPVM_FMT_FP16: {
       uint16_t h = (uint16_t)bits;
       memcpy(p + 2u * i, &h, 2);
       break;
     }
-    default: memcpy(p + 4u * i, &bits, 4); break;
+    default:
+      memcpy(p + 4u * i, &bits, 4);
+      break;
   }
 }
 

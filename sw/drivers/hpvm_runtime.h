@@ -24,8 +24,10 @@ enum hpvm_check {
   HPVM_OK = 0,
   HPVM_BAD_MAGIC,
   HPVM_BAD_VERSION,
-  HPVM_BAD_SIZE,     /* header/section offsets outside the image */
-  HPVM_BAD_CHECKSUM
+  HPVM_BAD_SIZE, /* header/section offsets outside the image */
+  HPVM_BAD_CHECKSUM,
+  HPVM_BAD_TENSOR, /* a tensor outside the arena, smaller than its shape, or of no format */
+  HPVM_BAD_STEP    /* a step of unknown kind or naming a missing descriptor/tensor */
 };
 const char *hpvm_check_name(enum hpvm_check c);
 

@@ -97,11 +97,12 @@ typedef struct hpvm_tensor {
 } hpvm_tensor_t;
 
 /* CONVERT semantics (computed identically by the firmware and the host
- * reference, sw/drivers/hpvm_convert.c):
+ * reference, sw/drivers/hpvm_runtime.c):
  *   int -> int:     q' = clamp(npu_mbqm(q - zp, mult, shift) + zp', range of dst)
  *   int -> float:   x  = (float)(q - zp) * scale            (scale = `scale_bits`)
  *   float -> int:   q' = clamp(round_half_away(x * scale) + zp', range of dst)
- *                   (scale = `scale_bits` = 1 / dst scale)
+ *                   (scale = `scale_bits` = 1 / dst scale; the rounding is
+ *                   (int32_t)(v +- 0.5f) in binary32, a NaN gives zp')
  *   float -> float: fp16 <-> fp32 (rounded to nearest even) */
 typedef struct hpvm_step {
   uint16_t kind;        /*  0 enum hpvm_step_kind */
