@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <limits>
+#include <spdlog/spdlog.h>
 #include <zlib.h>
 
 #include "compile_error.h"
@@ -528,6 +529,7 @@ class Compiler {
   void fill_float(const Layer& l, const TargetUnit& unit, Descriptor& d) {
     d.d.act_min = int32_t(f32_bits(l.act_lo));
     d.d.act_max = int32_t(f32_bits(l.act_hi));
+    if (unit.config.precision == Precision::kFp16) warn_fp16_range(l);
     if (!l.main->weights.empty() && l.op != npu::Op::kRelu) {
       const std::vector<float> w = npu_weight_layout(l);
       const int bits = npu::formats_of(unit.config.precision).weight_bits;
@@ -539,6 +541,22 @@ class Compiler {
         d.bias = add_data(l.main->bias.data(), l.main->bias.size() * 4);
       }
     }
+  }
+
+  // binary16 saturates to inf beyond 65504: say so when the calibration saw
+  // such outputs or the weights hold such values (the run stays as computed).
+  void warn_fp16_range(const Layer& l) const {
+    constexpr float kHalfMax = 65504.0f;
+    const auto& r = ranges_[size_t(l.output)];
+    if (std::max(std::fabs(r.first), std::fabs(r.second)) > kHalfMax)
+      spdlog::warn("layer '{}': calibrated outputs reach {} (beyond fp16's 65504: inf on {})",
+                   l.name, std::max(std::fabs(r.first), std::fabs(r.second)), units_[l.unit].name);
+    for (float w : l.main->weights)
+      if (std::fabs(w) > kHalfMax) {
+        spdlog::warn("layer '{}': weight {} beyond fp16's 65504 becomes inf on {}", l.name, w,
+                     units_[l.unit].name);
+        break;
+      }
   }
 
   int32_t clamp_q(float real, const QParams& q, Fmt f) const {
