@@ -205,6 +205,19 @@ void hpvm_load_input(const uint8_t *image, const uint8_t *raw, uint8_t *dst) {
     }
     return;
   }
+  if (t->format == HPVM_FMT_INT4) { /* LITTLE NPUs: two elements per byte */
+    uint32_t lo_nibble = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t e = lut[c * 256u + raw[i]] & 0xfu;
+      if (++c == channels) c = 0;
+      if (i & 1u)
+        dst[i / 2] = (uint8_t)(lo_nibble | e << 4);
+      else
+        lo_nibble = e;
+    }
+    if (n & 1u) dst[n / 2] = (uint8_t)lo_nibble;
+    return;
+  }
   for (uint32_t i = 0; i < n; ++i) {
     set_bits(t->format, dst, i, lut[c * 256u + raw[i]]);
     if (++c == channels) c = 0;
