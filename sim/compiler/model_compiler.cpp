@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
 #include <limits>
 #include <spdlog/spdlog.h>
@@ -752,7 +753,9 @@ class Compiler {
     nlohmann::json j;
     j["format"] = "hpvm";
     j["model"] = o_.model_name;
-    j["source"] = o_.source;
+    // The file name only: the image (and its CRC) must not depend on how
+    // the path was spelled.
+    j["source"] = std::filesystem::path(o_.source).filename().string();
     j["platform"] = o_.platform;
     j["mapping"] = o_.mapping.describe();
     j["calibration_inputs"] = o_.calibration.size();
