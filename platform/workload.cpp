@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "hpvm_runtime.h"
+#include "npu/layer_compute.h"
+#include "npu/npu_layer.h"
 
 namespace hpvp {
 
@@ -69,12 +71,73 @@ void check_blob_sizes(const WorkloadBlobs& b) {
         b.model_path, in->h, in->w, in->c, hpvm_elements(in), b.input_bytes));
 }
 
+void check_descriptor(const std::vector<uint8_t>& image, uint32_t index, npu::Precision p,
+                      uint64_t end, const std::string& path) {
+  npu_desc_t d;
+  std::memcpy(&d, image.data() + header_of(image).descs_offset + uint64_t{index} * NPU_DESC_SIZE,
+              sizeof d);
+  npu::Layer l;
+  std::string why;
+  if (npu::decode_layer(d, p, l, why) != NPU_ERR_NONE)
+    throw WorkloadError(fmt::format("model image {}: descriptor {}: {}", path, index, why));
+  const npu::Formats f = npu::formats_of(p);
+  struct Operand {
+    const char* what;
+    uint32_t addr;
+    uint64_t bytes;
+  };
+  const Operand ops[] = {
+      {"input", l.in_addr, npu::tensor_bytes(f, l.in_elements(), f.act_bits)},
+      {"input2", l.in2_addr,
+       l.op == npu::Op::kAdd ? npu::tensor_bytes(f, l.in_elements(), f.act_bits) : 0},
+      {"weights", l.w_addr, npu::tensor_bytes(f, l.weight_elements(), f.weight_bits)},
+      {"bias", l.bias_addr, l.has_bias() ? 4 * uint64_t(l.out_c) : 0},
+      {"quant", l.quant_addr, l.per_channel() ? 8 * uint64_t(l.out_c) : 0},
+      {"output", l.out_addr, npu::output_bytes(l, f)}};
+  for (const Operand& o : ops)
+    if (o.bytes != 0 && (o.addr == 0 || o.addr + o.bytes > end))
+      throw WorkloadError(
+          fmt::format("model image {}: descriptor {}: {} [{}, +{}) lies outside "
+                      "the image and its arena ({} bytes)",
+                      path, index, o.what, o.addr, o.bytes, end));
+  const uint64_t descs_end =
+      header_of(image).descs_offset + uint64_t{header_of(image).n_descs} * NPU_DESC_SIZE;
+  if (d.next != 0 && (d.next < header_of(image).descs_offset || d.next + NPU_DESC_SIZE > descs_end))
+    throw WorkloadError(
+        fmt::format("model image {}: descriptor {}: next 0x{:x} is not a "
+                    "descriptor of the image",
+                    path, index, d.next));
+}
+
 }  // namespace
 
 void check_model_image(const std::vector<uint8_t>& image, const std::string& path) {
   const hpvm_check c = hpvm_check_image(image.data(), image.size(), 1);
   if (c != HPVM_OK)
     throw WorkloadError(fmt::format("model image {}: {}", path, hpvm_check_name(c)));
+}
+
+// Every operand of every descriptor, as the NPU of the step's precision will
+// read or write it, lies inside the image and its arena: a crafted image (with
+// a valid CRC) cannot make the NPUs DMA over the firmware or the inputs.
+void check_model_descriptors(const std::vector<uint8_t>& image, const std::string& path) {
+  const hpvm_header_t& h = header_of(image);
+  const uint64_t end = uint64_t{h.arena_offset} + h.arena_bytes;
+  for (uint32_t s = 0; s < h.n_steps; ++s) {
+    const hpvm_step_t* step = hpvm_step(image.data(), s);
+    if (step->kind != HPVM_STEP_NPU) continue;
+    int precision = -1;
+    for (uint32_t u = 0; u < h.n_units; ++u)
+      if (hpvm_unit(image.data(), u)->slot == step->unit)
+        precision = hpvm_unit(image.data(), u)->precision;
+    if (precision < 0 || precision > NPU_PREC_FP32)
+      throw WorkloadError(
+          fmt::format("model image {}: step {} runs on NPU slot {}, which the unit "
+                      "table does not list",
+                      path, s, step->unit));
+    for (uint32_t i = step->first; i < step->first + step->count; ++i)
+      check_descriptor(image, i, static_cast<npu::Precision>(precision), end, path);
+  }
 }
 
 WorkloadPlacement place_workload(const ElfImage& firmware, const WorkloadBlobs& blobs) {

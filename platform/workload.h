@@ -52,6 +52,14 @@ struct WorkloadProgress {
 // lie inside the image and its arena.
 void check_model_image(const std::vector<uint8_t>& image, const std::string& path);
 
+// Decodes every NPU descriptor as the unit of its step will (precision from
+// the unit table) and throws WorkloadError unless every operand lies inside
+// the image and its arena and `next` links stay among the image's
+// descriptors: a crafted image with a valid CRC cannot make the NPUs DMA over
+// the firmware or the inputs. `vp run --model` calls it; Soc::load_workload
+// does not, so tests can still hand broken images to the firmware.
+void check_model_descriptors(const std::vector<uint8_t>& image, const std::string& path);
+
 // Checks the image and the blobs' sizes against each other, checks that the
 // firmware defines `hpvp_workload` (64 bytes, with HPVM_WORKLOAD_MAGIC) and
 // `hpvp_workload_area`, and places the blobs in the area. Throws

@@ -219,6 +219,7 @@ WorkloadBlobs workload_from_options(const RunOptions& o) {
   b.model_path = o.model;
   b.model_image = read_file(o.model);
   check_model_image(b.model_image, o.model);
+  check_model_descriptors(b.model_image, o.model);
   const compiler::ImageRunner shape(b.model_image, o.model);
   compiler::Dataset d;
   if (!o.input_images.empty()) {

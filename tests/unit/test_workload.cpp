@@ -519,3 +519,33 @@ TEST(WorkloadRunner, NpuErrorNamesTheDescriptorAndExits5) {
 }
 
 }  // namespace
+
+std::string descriptor_error(std::vector<uint8_t> img) {
+  try {
+    hpvp::check_model_descriptors(img, "m.hpvm");
+  } catch (const WorkloadError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+npu_desc_t& descriptor(std::vector<uint8_t>& img) {
+  return *reinterpret_cast<npu_desc_t*>(img.data() + kDescsOffset);
+}
+
+TEST(WorkloadImage, DescriptorOperandsMustLieInTheImageOrArena) {
+  EXPECT_EQ(descriptor_error(relu_image()), "(no error)");
+  auto img = relu_image();
+  descriptor(img).out_addr = kImageBytes + kArenaBytes - 4;  // 10 bytes from 4 before the end
+  EXPECT_EQ(descriptor_error(img),
+            "model image m.hpvm: descriptor 0: output [1660, +10) lies outside the image and its "
+            "arena (1664 bytes)");
+  img = relu_image();
+  descriptor(img).next = 0x10000;  // not one of the image's descriptors
+  EXPECT_NE(descriptor_error(img).find("next 0x10000 is not a descriptor of the image"),
+            std::string::npos);
+  img = relu_image();
+  descriptor(img).op = 99;
+  EXPECT_NE(descriptor_error(img).find("descriptor 0: unknown op 99"), std::string::npos)
+      << descriptor_error(img);
+}
