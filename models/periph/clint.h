@@ -4,12 +4,11 @@
 // simulated time. docs/peripherals.md has the register table.
 #pragma once
 
-#include <tlm_utils/simple_target_socket.h>
-
 #include <cstdint>
 #include <memory>
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
 #include "common/register_bank.h"

@@ -1,12 +1,11 @@
 #include "periph/plic.h"
 
-#include <hpvp/hw/plic.h>
 #include <spdlog/spdlog.h>
-
 #include <stdexcept>
 #include <string>
 
 #include "periph/mmio.h"
+#include <hpvp/hw/plic.h>
 
 namespace hpvp {
 

@@ -4,11 +4,10 @@
 // claim/complete. docs/peripherals.md has the register table.
 #pragma once
 
-#include <tlm_utils/simple_target_socket.h>
-
 #include <cstdint>
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
 #include "common/register_bank.h"

@@ -1,11 +1,10 @@
 #include "periph/test_finisher.h"
 
-#include <hpvp/hw/test_finisher.h>
 #include <spdlog/spdlog.h>
-
 #include <string>
 
 #include "periph/mmio.h"
+#include <hpvp/hw/test_finisher.h>
 
 namespace hpvp {
 

@@ -3,12 +3,11 @@
 // PASS, FAIL | code << 16 or RESET to the control register.
 #pragma once
 
-#include <tlm_utils/simple_target_socket.h>
-
 #include <cstdint>
 #include <functional>
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/simple_target_socket.h>
 
 #include "common/register_bank.h"
 #include "common/stats.h"

@@ -1,13 +1,12 @@
 #include "periph/uart16550.h"
 
-#include <hpvp/hw/uart16550.h>
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <iterator>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 
 #include "periph/mmio.h"
+#include <hpvp/hw/uart16550.h>
 
 namespace hpvp {
 

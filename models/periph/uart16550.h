@@ -5,14 +5,13 @@
 // docs/peripherals.md has the register table.
 #pragma once
 
-#include <tlm_utils/simple_target_socket.h>
-
 #include <cstdint>
 #include <deque>
 #include <fstream>
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/simple_target_socket.h>
 
 #include "common/register_bank.h"
 #include "common/stats.h"

@@ -10,8 +10,8 @@
 #define VIRT_PLIC_BASE 0x0c000000u
 #define VIRT_UART0_BASE 0x10000000u
 #define VIRT_DRAM_BASE 0x80000000u
-#define VIRT_DRAM_SIZE 0x08000000u /* 128 MiB */
-#define VIRT_UART0_IRQ 10u         /* PLIC source, as on QEMU virt */
+#define VIRT_DRAM_SIZE 0x08000000u       /* 128 MiB */
+#define VIRT_UART0_IRQ 10u               /* PLIC source, as on QEMU virt */
 #define VIRT_CLINT_TIMEBASE_HZ 10000000u /* mtime frequency, as on QEMU virt */
 
 #endif
