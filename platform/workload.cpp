@@ -126,17 +126,11 @@ void check_model_descriptors(const std::vector<uint8_t>& image, const std::strin
   for (uint32_t s = 0; s < h.n_steps; ++s) {
     const hpvm_step_t* step = hpvm_step(image.data(), s);
     if (step->kind != HPVM_STEP_NPU) continue;
-    int precision = -1;
-    for (uint32_t u = 0; u < h.n_units; ++u)
-      if (hpvm_unit(image.data(), u)->slot == step->unit)
-        precision = hpvm_unit(image.data(), u)->precision;
-    if (precision < 0 || precision > NPU_PREC_FP32)
-      throw WorkloadError(
-          fmt::format("model image {}: step {} runs on NPU slot {}, which the unit "
-                      "table does not list",
-                      path, s, step->unit));
+    // check_model_image (hpvm_check_image) made sure the unit table lists it.
+    const auto precision =
+        static_cast<npu::Precision>(hpvm_unit_precision(image.data(), step->unit));
     for (uint32_t i = step->first; i < step->first + step->count; ++i)
-      check_descriptor(image, i, static_cast<npu::Precision>(precision), end, path);
+      check_descriptor(image, i, precision, end, path);
   }
 }
 

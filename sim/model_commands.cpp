@@ -103,6 +103,7 @@ struct Prepared {
   compiler::WorkloadSpec spec;
   compiler::Graph graph;
   std::vector<std::vector<uint8_t>> calibration;
+  std::shared_ptr<const compiler::ActivationStats> stats;  // of `calibration`, for every mapping
 };
 
 Prepared prepare(const std::string& workload, const std::string& model, uint32_t calibration) {
@@ -114,6 +115,8 @@ Prepared prepare(const std::string& workload, const std::string& model, uint32_t
   if (calibration) p.spec.calibration_count = calibration;
   p.graph = compiler::load_model(p.spec);
   p.calibration = compiler::calibration_inputs(p.spec, p.graph.shape(p.graph.input));
+  p.stats = std::make_shared<const compiler::ActivationStats>(
+      compiler::activation_stats(p.graph, p.spec.input, p.calibration));
   return p;
 }
 
@@ -123,6 +126,7 @@ compiler::CompiledModel compile_one(const Prepared& p, const PlatformConfig& cfg
   o.mapping = mapping;
   o.input = p.spec.input;
   o.calibration = p.calibration;
+  o.activation_stats = p.stats;
   o.calibration_method = p.spec.calibration_method;
   o.model_name = p.graph.name;
   o.source = p.spec.model;

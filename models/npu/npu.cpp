@@ -206,7 +206,7 @@ bool Npu::run_layer(uint32_t desc_addr, uint32_t& next) {
     fail(desc_addr, NPU_ERR_MISALIGNED, "descriptor address must be 8-byte aligned");
     return false;
   }
-  const Tally before = run_tally_;  // for the layer's own energy
+  const EnergyMark before = energy_mark();  // for the layer's own energy
   // Fetch the descriptor through the bus (timed).
   npu_desc_t desc;
   uint64_t at = now_ps();
@@ -457,7 +457,12 @@ Npu::Energy Npu::energy(const Tally& t) const {
 
 // Energy of one layer: what the whole-run tally gained since `before`, with
 // static power for the layer's busy cycles (idle time belongs to no layer).
-double Npu::layer_energy_pj(const Tally& before, uint64_t cycles) const {
+Npu::EnergyMark Npu::energy_mark() const {
+  const Tally& t = run_tally_;
+  return EnergyMark{t.macs, t.spad_read, t.spad_write, t.memory_pj, t.bus_pj};
+}
+
+double Npu::layer_energy_pj(const EnergyMark& before, uint64_t cycles) const {
   const Tally& t = run_tally_;
   EnergyCounters c;
   c.macs = t.macs - before.macs;

@@ -139,7 +139,14 @@ class Npu : public sc_core::sc_module, public StatsSource {
   void account_memory(uint64_t addr, uint64_t bytes);
   void account_layer(const Layer& l, const LayerPlan& plan, LayerRecord& rec);
   Energy energy(const Tally& t) const;
-  double layer_energy_pj(const Tally& before, uint64_t cycles) const;
+  // The whole-run counters a layer's energy is the difference of (no copy
+  // of the per-memory vector per layer).
+  struct EnergyMark {
+    uint64_t macs, spad_read, spad_write;
+    double memory_pj, bus_pj;
+  };
+  EnergyMark energy_mark() const;
+  double layer_energy_pj(const EnergyMark& before, uint64_t cycles) const;
   void record_layer(const LayerRecord& rec);
   template <typename F>
   void tally(F&& update) {

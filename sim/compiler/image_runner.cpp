@@ -49,13 +49,8 @@ std::vector<uint8_t> ImageRunner::output() const {
 
 void ImageRunner::run_npu_step(uint32_t first, uint32_t count, uint16_t slot) {
   const hpvm_header_t h = *hpvm_header(mem_.data());
-  int precision = -1;
-  for (uint32_t u = 0; u < h.n_units; ++u)
-    if (hpvm_unit(mem_.data(), u)->slot == slot) precision = hpvm_unit(mem_.data(), u)->precision;
-  if (precision < 0)
-    throw CompileError(
-        fmt::format("{}: step uses NPU slot {} missing from the unit table", origin_, slot));
-  const auto p = static_cast<npu::Precision>(precision);
+  // hpvm_check_image (constructor) made sure the unit table lists the slot.
+  const auto p = static_cast<npu::Precision>(hpvm_unit_precision(mem_.data(), slot));
   const npu::MemoryReader read = [this](uint32_t addr, uint8_t* dst, uint64_t len) {
     if (uint64_t(addr) + len > mem_.size()) return false;
     std::memcpy(dst, mem_.data() + addr, len);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <limits>
+#include <memory>
 #include <spdlog/spdlog.h>
 #include <zlib.h>
 
@@ -33,16 +34,18 @@ std::string Mapping::describe() const {
   return s;
 }
 
+float InputSpec::normalize(int channel, uint8_t pixel) const {
+  const double m = mean[mean.size() == 1 ? 0 : size_t(channel)];
+  const double sd = std[std.size() == 1 ? 0 : size_t(channel)];
+  return float((pixel * pixel_scale - m) / sd);
+}
+
 std::vector<float> preprocess(const InputSpec& spec, const Shape& shape, const uint8_t* raw) {
   std::vector<float> x(static_cast<size_t>(shape.elements()));
   const size_t hw = size_t(shape.h) * shape.w;
   for (size_t p = 0; p < hw; ++p)
-    for (int c = 0; c < shape.c; ++c) {
-      const double mean = spec.mean[spec.mean.size() == 1 ? 0 : size_t(c)];
-      const double sd = spec.std[spec.std.size() == 1 ? 0 : size_t(c)];
-      x[size_t(c) * hw + p] =
-          float((raw[p * size_t(shape.c) + size_t(c)] * spec.pixel_scale - mean) / sd);
-    }
+    for (int c = 0; c < shape.c; ++c)
+      x[size_t(c) * hw + p] = spec.normalize(c, raw[p * size_t(shape.c) + size_t(c)]);
   return x;
 }
 
@@ -302,45 +305,22 @@ class Compiler {
     }
   }
 
-  // ---- calibration: value ranges over the calibration inputs, plus a
-  // strided sample of every value for the MSE range search.
-  static constexpr size_t kSamplesPerValue = 16384;
-
   void calibrate() {
-    ranges_.assign(g_.values.size(), {kInf, -kInf});
-    samples_.assign(g_.values.size(), {});
-    if (o_.calibration.empty()) throw CompileError("no calibration inputs");
-    FloatEvaluator eval(g_);
-    const Shape& in = g_.shape(g_.input);
-    const size_t images = o_.calibration.size();
-    for (const auto& raw : o_.calibration) {
-      if (int64_t(raw.size()) != in.elements())
-        throw CompileError(
-            fmt::format("calibration input has {} bytes, the network input {} "
-                        "needs {}",
-                        raw.size(), to_string(in), in.elements()));
-      eval.run(preprocess(o_.input, in, raw.data()));
-      for (size_t v = 0; v < g_.values.size(); ++v) record(v, eval.value(int(v)), images);
-    }
-  }
-  void record(size_t v, const std::vector<float>& t, size_t images) {
-    if (t.empty()) return;
-    const auto [lo, hi] = std::minmax_element(t.begin(), t.end());
-    ranges_[v].first = std::min(ranges_[v].first, *lo);
-    ranges_[v].second = std::max(ranges_[v].second, *hi);
-    const size_t stride = std::max<size_t>(1, t.size() * images / kSamplesPerValue);
-    for (size_t i = (samples_[v].size() * 7919) % stride; i < t.size(); i += stride)
-      samples_[v].push_back(t[i]);
+    stats_ = o_.activation_stats ? o_.activation_stats
+                                 : std::make_shared<const ActivationStats>(
+                                       activation_stats(g_, o_.input, o_.calibration));
+    if (stats_->ranges.size() != g_.values.size())
+      throw CompileError("activation statistics were collected on another graph");
   }
 
   // Integer quantization of a value: the min/max range, shrunk to the
   // clipping range with the least mean squared quantization error on the
   // calibration samples (matters most for the 15 levels of int4).
   QParams qparams_of(int value, Fmt f) const {
-    const auto& r = ranges_[size_t(value)];
+    const auto& r = stats_->ranges[size_t(value)];
     const QParams full = choose_qparams(r.first, r.second, f);
     if (o_.calibration_method != CalibrationMethod::kMse || is_float(f)) return full;
-    const std::vector<float>& x = samples_[size_t(value)];
+    const std::vector<float>& x = stats_->samples[size_t(value)];
     QParams best = full;
     double best_err = quant_mse(x, full, f);
     for (int i = 1; i < 64; ++i) {
@@ -548,7 +528,7 @@ class Compiler {
   // such outputs or the weights hold such values (the run stays as computed).
   void warn_fp16_range(const Layer& l) const {
     constexpr float kHalfMax = 65504.0f;
-    const auto& r = ranges_[size_t(l.output)];
+    const auto& r = stats_->ranges[size_t(l.output)];
     if (std::max(std::fabs(r.first), std::fabs(r.second)) > kHalfMax)
       spdlog::warn("layer '{}': calibrated outputs reach {} (beyond fp16's 65504: inf on {})",
                    l.name, std::max(std::fabs(r.first), std::fabs(r.second)), units_[l.unit].name);
@@ -734,9 +714,7 @@ class Compiler {
     std::vector<uint32_t> lut(size_t(channels) * 256);
     for (int c = 0; c < channels; ++c)
       for (int p = 0; p < 256; ++p) {
-        const double mean = o_.input.mean[o_.input.mean.size() == 1 ? 0 : size_t(c)];
-        const double sd = o_.input.std[o_.input.std.size() == 1 ? 0 : size_t(c)];
-        const float x = float((p * o_.input.pixel_scale - mean) / sd);
+        const float x = o_.input.normalize(c, uint8_t(p));
         uint32_t e;
         if (f == Fmt::kFp32)
           e = f32_bits(x);
@@ -758,7 +736,7 @@ class Compiler {
     j["source"] = std::filesystem::path(o_.source).filename().string();
     j["platform"] = o_.platform;
     j["mapping"] = o_.mapping.describe();
-    j["calibration_inputs"] = o_.calibration.size();
+    j["calibration_inputs"] = stats_->inputs;
     j["calibration_method"] = o_.calibration_method == CalibrationMethod::kMse ? "mse" : "minmax";
     j["macs"] = g_.macs();
     j["parameters"] = g_.parameters();
@@ -902,8 +880,7 @@ class Compiler {
   const CompileOptions& o_;
   std::vector<Layer> layers_;
   std::map<int, int> alias_;
-  std::vector<std::pair<float, float>> ranges_;
-  std::vector<std::vector<float>> samples_;
+  std::shared_ptr<const ActivationStats> stats_;
   std::vector<hpvm_tensor_t> tensors_;  // offsets relative to the arena until written
   std::vector<int> tensor_value_;
   std::map<std::pair<int, Fmt>, int> cache_;
@@ -916,6 +893,38 @@ class Compiler {
 };
 
 }  // namespace
+
+// Value ranges over the calibration inputs, plus a strided sample of every
+// value for the MSE range search.
+ActivationStats activation_stats(const Graph& g, const InputSpec& input,
+                                 const std::vector<std::vector<uint8_t>>& calibration) {
+  constexpr size_t kSamplesPerValue = 16384;
+  if (calibration.empty()) throw CompileError("no calibration inputs");
+  ActivationStats st;
+  st.inputs = calibration.size();
+  st.ranges.assign(g.values.size(), {kInf, -kInf});
+  st.samples.assign(g.values.size(), {});
+  FloatEvaluator eval(g);
+  const Shape& in = g.shape(g.input);
+  for (const auto& raw : calibration) {
+    if (int64_t(raw.size()) != in.elements())
+      throw CompileError(
+          fmt::format("calibration input has {} bytes, the network input {} needs {}", raw.size(),
+                      to_string(in), in.elements()));
+    eval.run(preprocess(input, in, raw.data()));
+    for (size_t v = 0; v < g.values.size(); ++v) {
+      const std::vector<float>& t = eval.value(int(v));
+      if (t.empty()) continue;
+      const auto [lo, hi] = std::minmax_element(t.begin(), t.end());
+      st.ranges[v].first = std::min(st.ranges[v].first, *lo);
+      st.ranges[v].second = std::max(st.ranges[v].second, *hi);
+      const size_t stride = std::max<size_t>(1, t.size() * calibration.size() / kSamplesPerValue);
+      for (size_t i = (st.samples[v].size() * 7919) % stride; i < t.size(); i += stride)
+        st.samples[v].push_back(t[i]);
+    }
+  }
+  return st;
+}
 
 CompiledModel compile_model(const Graph& g, const std::vector<TargetUnit>& units,
                             const CompileOptions& options) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -39,17 +40,31 @@ struct InputSpec {
   double pixel_scale = 1.0 / 255.0;
   std::vector<double> mean{0.0};  // one value, or one per channel
   std::vector<double> std{1.0};
+  // The network input value of raw `pixel` in `channel`.
+  float normalize(int channel, uint8_t pixel) const;
 };
 
 // Activation ranges: min/max over the calibration inputs, or the clipping
 // of that range with the least squared quantization error (default).
 enum class CalibrationMethod { kMinMax, kMse };
 
+// Activation statistics of every graph value over the calibration inputs:
+// min/max and a strided sample (for the MSE range search). Independent of
+// the mapping, so `vp eval` collects them once for all its mappings.
+struct ActivationStats {
+  size_t inputs = 0;
+  std::vector<std::pair<float, float>> ranges;  // per value
+  std::vector<std::vector<float>> samples;      // per value
+};
+
 struct CompileOptions {
   CalibrationMethod calibration_method = CalibrationMethod::kMse;
   Mapping mapping;
   InputSpec input;
   std::vector<std::vector<uint8_t>> calibration;  // raw inputs for activation ranges
+  // Precomputed from the same graph, input spec and calibration inputs; when
+  // empty, compile_model computes them from `calibration`.
+  std::shared_ptr<const ActivationStats> activation_stats;
   std::string model_name;
   std::string source;    // model file, for the metadata
   std::string platform;  // platform name, for the metadata
@@ -69,6 +84,9 @@ struct CompiledModel {
   unsigned conversions = 0;  // CONVERT steps per input
   nlohmann::json metadata;   // also stored in the image
 };
+
+ActivationStats activation_stats(const Graph& g, const InputSpec& input,
+                                 const std::vector<std::vector<uint8_t>>& calibration);
 
 CompiledModel compile_model(const Graph& g, const std::vector<TargetUnit>& units,
                             const CompileOptions& options);

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "compile_error.h"
+#include "npu/tensor_codec.h"
 
 namespace hpvp::compiler {
 
@@ -33,18 +34,6 @@ struct Constant {
     return n;
   }
 };
-
-float half_to_float(uint16_t h) {
-  const uint32_t sign = uint32_t(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  float v;
-  if (exp == 0)
-    v = std::ldexp(float(man), -24);
-  else if (exp == 31)
-    v = man ? NAN : INFINITY;
-  else
-    v = std::ldexp(float(man | 0x400), int(exp) - 25);
-  return sign ? -v : v;
-}
 
 template <typename T>
 std::vector<T> raw_values(const std::string& raw, int64_t n, const std::string& what) {
@@ -84,7 +73,7 @@ Constant to_constant(const onnx::TensorProto& t) {
         h = raw_values<uint16_t>(t.raw_data(), n, what);
       else
         for (int32_t v : t.int32_data()) h.push_back(uint16_t(v));
-      for (uint16_t v : h) c.f.push_back(half_to_float(v));
+      for (uint16_t v : h) c.f.push_back(npu::fp16_to_fp32(v));
       break;
     }
     case onnx::TensorProto::INT64:

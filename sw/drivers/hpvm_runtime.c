@@ -35,7 +35,7 @@ const char *hpvm_check_name(enum hpvm_check c) {
     case HPVM_BAD_TENSOR:
       return "a tensor lies outside the arena or is smaller than its shape";
     case HPVM_BAD_STEP:
-      return "a step names a missing descriptor or tensor";
+      return "a step names a missing descriptor, tensor or unit";
   }
   return "?";
 }
@@ -61,13 +61,22 @@ static int tensors_ok(const uint8_t *image) {
   return 1;
 }
 
+int hpvm_unit_precision(const uint8_t *image, uint32_t slot) {
+  const hpvm_header_t *h = hpvm_header(image);
+  for (uint32_t u = 0; u < h->n_units; ++u)
+    if (hpvm_unit(image, u)->slot == slot) return hpvm_unit(image, u)->precision;
+  return -1;
+}
+
 static int steps_ok(const uint8_t *image) {
   const hpvm_header_t *h = hpvm_header(image);
   for (uint32_t i = 0; i < h->n_steps; ++i) {
     const hpvm_step_t *s = hpvm_step(image, i);
     int ok;
     if (s->kind == HPVM_STEP_NPU)
-      ok = s->count != 0 && s->first < h->n_descs && s->count <= h->n_descs - s->first;
+      ok = s->count != 0 && s->first < h->n_descs && s->count <= h->n_descs - s->first &&
+           hpvm_unit_precision(image, s->unit) >= 0 &&
+           hpvm_unit_precision(image, s->unit) <= NPU_PREC_FP32;
     else
       ok = s->kind == HPVM_STEP_CONVERT && s->first < h->n_tensors && s->count < h->n_tensors &&
            hpvm_elements(hpvm_tensor(image, s->first)) ==

@@ -27,7 +27,7 @@ enum hpvm_check {
   HPVM_BAD_SIZE, /* header/section offsets outside the image */
   HPVM_BAD_CHECKSUM,
   HPVM_BAD_TENSOR, /* a tensor outside the arena, smaller than its shape, or of no format */
-  HPVM_BAD_STEP    /* a step of unknown kind or naming a missing descriptor/tensor */
+  HPVM_BAD_STEP    /* a step of unknown kind, or naming a missing descriptor, tensor or unit */
 };
 const char *hpvm_check_name(enum hpvm_check c);
 
@@ -52,6 +52,10 @@ static inline const hpvm_step_t *hpvm_step(const uint8_t *image, uint32_t i) {
 static inline const hpvm_unit_t *hpvm_unit(const uint8_t *image, uint32_t i) {
   return (const hpvm_unit_t *)(image + hpvm_header(image)->units_offset) + i;
 }
+
+/* Precision (enum npu_precision) the unit table gives NPU slot `slot`, or -1
+ * if the table does not list it. */
+int hpvm_unit_precision(const uint8_t *image, uint32_t slot);
 
 /* Elements of a tensor and bits per element of a format. */
 static inline uint32_t hpvm_elements(const hpvm_tensor_t *t) {

@@ -493,6 +493,9 @@ TEST(WorkloadRunner, MissingOrMismatchedUnitsExit4) {
   header(b.model_image).n_units = 2;
   unit.slot = 6;  // empty
   put(b.model_image, kUnitsOffset + sizeof unit, unit);
+  // The step must run on a listed unit, or the image itself is malformed.
+  auto* step = reinterpret_cast<hpvm_step_t*>(b.model_image.data() + kStepsOffset);
+  step->unit = 2;
   seal(b.model_image);
   const RunnerRun r = run_runner(&b);
   EXPECT_EQ(r.outcome.exit_code, 4) << r.uart;
@@ -548,4 +551,12 @@ TEST(WorkloadImage, DescriptorOperandsMustLieInTheImageOrArena) {
   descriptor(img).op = 99;
   EXPECT_NE(descriptor_error(img).find("descriptor 0: unknown op 99"), std::string::npos)
       << descriptor_error(img);
+}
+
+TEST(WorkloadImage, NpuStepsMustRunOnAListedUnit) {
+  auto img = relu_image();
+  reinterpret_cast<hpvm_step_t*>(img.data() + kStepsOffset)->unit = 5;  // not in the unit table
+  seal(img);
+  EXPECT_EQ(image_error(img),
+            "model image m.hpvm: a step names a missing descriptor, tensor or unit");
 }
